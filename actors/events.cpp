@@ -1,0 +1,154 @@
+#include "actors/events.hpp"
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+
+#include "src/logging.hpp"
+#include "src/time_format.hpp"
+
+namespace ffleet {
+
+namespace {
+
+nlohmann::json base(const char* kind) {
+  return nlohmann::json{{"ts", rfc3339(std::chrono::system_clock::now())}, {"event", kind}};
+}
+
+nlohmann::json pid_json(std::optional<int> pid) {
+  return pid ? nlohmann::json(*pid) : nlohmann::json(nullptr);
+}
+
+struct events_state {
+  std::FILE* file = nullptr;
+  bool owns_file = false;
+  std::vector<event_listener_actor> listeners;
+  static inline const char* name = "events";
+
+  ~events_state() {
+    if (owns_file && file) std::fclose(file);
+  }
+};
+
+events_actor::behavior_type events_impl(events_actor::stateful_pointer<events_state> self,
+                                        std::string path) {
+  if (path == "-") {
+    self->state.file = stdout;
+  } else if (!path.empty()) {
+    self->state.file = std::fopen(path.c_str(), "ae");  // append, close-on-exec
+    self->state.owns_file = self->state.file != nullptr;
+    if (!self->state.file) log_error("", "cannot open events file " + path + ": " + std::strerror(errno));
+  }
+  self->set_down_handler([=](caf::down_msg& dm) {
+    auto& ls = self->state.listeners;
+    ls.erase(std::remove_if(ls.begin(), ls.end(), [&](const auto& l) { return l.address() == dm.source; }),
+             ls.end());
+  });
+  return {
+      [=](event_atom, const std::string& line) {
+        if (auto* f = self->state.file) {
+          std::fwrite(line.data(), 1, line.size(), f);
+          std::fputc('\n', f);
+          std::fflush(f);
+        }
+        for (auto& l : self->state.listeners) self->send(l, event_atom::value, line);
+      },
+      [=](subscribe_atom, event_listener_actor listener) {
+        self->monitor(listener);
+        self->state.listeners.push_back(std::move(listener));
+      },
+      [=](shutdown_atom) {
+        if (auto* f = self->state.file) std::fflush(f);
+        self->quit();
+        return true;
+      },
+  };
+}
+
+}  // namespace
+
+events_actor spawn_events(caf::actor_system& sys, const std::string& path) {
+  auto events = sys.spawn<caf::detached>(events_impl, path);
+  return events;
+}
+
+void emit(const events_actor& events, nlohmann::json event) {
+  if (!events) return;
+  caf::anon_send(events, event_atom::value,
+                 event.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+}
+
+nlohmann::json state_event(const std::string& job, State from, State to, uint64_t run,
+                           std::optional<int> pid, const std::string& reason) {
+  auto e = base("state");
+  e["job"] = job;
+  e["from"] = std::string(to_string(from));
+  e["to"] = std::string(to_string(to));
+  e["run"] = run;
+  e["pid"] = pid_json(pid);
+  e["reason"] = reason;
+  return e;
+}
+
+nlohmann::json exit_event(const std::string& job, uint64_t run, std::optional<int> pid,
+                          const ExitStatus* status, State state, double runtime_s,
+                          const std::string& reason) {
+  auto e = base("exit");
+  e["job"] = job;
+  e["run"] = run;
+  e["pid"] = pid_json(pid);
+  bool by_signal = status && status->signal != 0;
+  e["exit_code"] = (status && !by_signal) ? nlohmann::json(status->code) : nlohmann::json(nullptr);
+  e["signal"] = by_signal ? nlohmann::json(status->signal) : nlohmann::json(nullptr);
+  e["state"] = std::string(to_string(state));
+  e["runtime_s"] = runtime_s;
+  e["reason"] = reason;
+  return e;
+}
+
+nlohmann::json stale_event(const std::string& job, uint64_t run, std::optional<int> pid, double idle_s) {
+  auto e = base("stale");
+  e["job"] = job;
+  e["run"] = run;
+  e["pid"] = pid_json(pid);
+  e["idle_s"] = idle_s;
+  return e;
+}
+
+nlohmann::json limit_event(const std::string& job, uint64_t run, std::optional<int> pid,
+                           const std::string& resource, double value, double limit) {
+  auto e = base("limit");
+  e["job"] = job;
+  e["run"] = run;
+  e["pid"] = pid_json(pid);
+  e["resource"] = resource;
+  e["value"] = value;
+  e["limit"] = limit;
+  return e;
+}
+
+nlohmann::json timeout_event(const std::string& job, uint64_t run, std::optional<int> pid, double after_s) {
+  auto e = base("timeout");
+  e["job"] = job;
+  e["run"] = run;
+  e["pid"] = pid_json(pid);
+  e["after_s"] = after_s;
+  return e;
+}
+
+nlohmann::json gave_up_event(const std::string& job, uint32_t restarts, double window_s) {
+  auto e = base("gave_up");
+  e["job"] = job;
+  e["restarts"] = restarts;
+  e["window_s"] = window_s;
+  return e;
+}
+
+nlohmann::json fleet_event(const std::string& action) {
+  auto e = base("fleet");
+  e["action"] = action;
+  return e;
+}
+
+}  // namespace ffleet

@@ -1,0 +1,25 @@
+// The job actor: the seed's `process`, one per job of the job file.
+//
+// It owns the state machine, the order (start/stop), the run counter, the
+// restart timer, the timeout timer, the log ring and the run history. Each
+// run of the process gets four linked children (reader, waiter, staler,
+// limiter, see their headers); the job learns everything about the run from
+// their messages and is the only one to change its state.
+#pragma once
+
+#include "actors/messages.hpp"
+
+namespace ffleet {
+
+// What every job needs from the daemon: the reactor (the one non-actor
+// thread, with a thread-safe API), the event stream and the fleet sampler.
+struct Services {
+  Reactor* reactor = nullptr;
+  events_actor events;
+  sampler_actor sampler;
+};
+
+// Spawns a job; it starts its process at once when spec.autostart is set.
+job_actor spawn_job(caf::actor_system& sys, JobSpec spec, Services services);
+
+}  // namespace ffleet

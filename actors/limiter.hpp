@@ -1,0 +1,21 @@
+// The limiter: one per run. Receives the run's CPU and memory samples from
+// the fleet-wide sampler, passes them to the job (for status and the run
+// report) and, when a limit has been exceeded continuously for
+// limits.duration, tells the job once, which kills the process.
+#pragma once
+
+#include "actors/messages.hpp"
+
+namespace ffleet {
+
+struct LimiterArgs {
+  job_actor job;
+  uint64_t run = 0;
+  Limits limits;
+  sampler_actor sampler;
+  int32_t pid = 0;  // the session leader; the sampler sums its whole session
+};
+
+limiter_actor spawn_limiter(caf::local_actor* parent, LimiterArgs args);
+
+}  // namespace ffleet

@@ -1,0 +1,24 @@
+// ffleet's own log: spdlog to stderr, as text or as JSON lines, each line
+// tagged with the job it is about (empty for fleet-wide lines).
+#pragma once
+
+#include <string_view>
+
+#include <spdlog/spdlog.h>
+
+namespace ffleet {
+
+enum class LogFormat { text, json };
+
+// Configures the default logger; call once at start-up, before any thread.
+void setup_logging(spdlog::level::level_enum level, LogFormat format);
+
+// One log line about `job` (may be empty).
+void log_line(spdlog::level::level_enum level, std::string_view job, std::string_view message);
+
+inline void log_info(std::string_view job, std::string_view msg) { log_line(spdlog::level::info, job, msg); }
+inline void log_warn(std::string_view job, std::string_view msg) { log_line(spdlog::level::warn, job, msg); }
+inline void log_error(std::string_view job, std::string_view msg) { log_line(spdlog::level::err, job, msg); }
+inline void log_debug(std::string_view job, std::string_view msg) { log_line(spdlog::level::debug, job, msg); }
+
+}  // namespace ffleet
