@@ -1,0 +1,13 @@
+// helper_lines N [exit_code]: writes N numbered lines to stderr ("line 1" ..
+// "line N"), one write each, then exits with the code (default 0).
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+
+int main(int argc, char** argv) {
+  long n = argc > 1 ? std::strtol(argv[1], nullptr, 10) : 10;
+  int code = argc > 2 ? std::atoi(argv[2]) : 0;
+  for (long i = 1; i <= n; ++i) std::fprintf(stderr, "line %ld\n", i);  // stderr: unbuffered
+  return code;
+}
