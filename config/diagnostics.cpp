@@ -1,0 +1,26 @@
+#include "config/diagnostics.hpp"
+
+#include <algorithm>
+#include <tuple>
+#include <utility>
+
+namespace ffleet {
+
+SourcePos Diagnostics::pos(const YAML::Mark& mark) const {
+  if (mark.is_null()) return SourcePos{file_, 0, 0};
+  return SourcePos{file_, mark.line + 1, mark.column + 1};
+}
+
+void Diagnostics::error(const YAML::Mark& at, std::string message) {
+  SourcePos p = pos(at);
+  errors_.push_back(ConfigError{file_, p.line, p.col, std::move(message)});
+}
+
+std::vector<ConfigError> Diagnostics::take_sorted() {
+  std::stable_sort(errors_.begin(), errors_.end(), [](const ConfigError& a, const ConfigError& b) {
+    return std::tie(a.line, a.col) < std::tie(b.line, b.col);
+  });
+  return std::move(errors_);
+}
+
+}  // namespace ffleet

@@ -1,0 +1,99 @@
+// What one YAML map - a job entry or the `defaults:` - says, before merging.
+// Every field is optional so that merging can tell "not given" from "given
+// as the built-in default": a job that writes `reconnect_delay: 5s` must win
+// over defaults' `reconnect_delay: 2s` even though 5s is the built-in value.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <yaml-cpp/yaml.h>
+
+#include "config/diagnostics.hpp"
+#include "config/job_spec.hpp"
+#include "config/values.hpp"
+
+namespace ffleet {
+
+// One ffmpeg input or output of the structured command form.
+struct Endpoint {
+  std::string address;
+  std::vector<std::string> options;
+};
+
+struct BackoffFields {
+  std::optional<bool> enabled;  // `backoff: false` turns off one given in defaults
+  std::optional<Duration> max;
+  std::optional<double> factor;
+  std::optional<Duration> reset_after;
+  std::optional<double> jitter;
+};
+
+struct LimitsFields {
+  std::optional<double> cpu;
+  std::optional<uint64_t> memory;
+  std::optional<Duration> duration;
+};
+
+struct JobFields {
+  std::optional<std::string> binary;
+  std::optional<std::vector<std::string>> args;
+  std::optional<std::vector<std::string>> options;
+  std::optional<std::vector<Endpoint>> inputs;
+  std::optional<std::vector<Endpoint>> outputs;
+  std::optional<bool> autostart;
+  std::optional<bool> reconnect;
+  std::optional<Duration> reconnect_delay;
+  BackoffFields backoff;
+  std::optional<uint32_t> max_restarts;
+  std::optional<Duration> restart_window;
+  std::optional<Duration> stale_timeout;
+  std::optional<Duration> stop_timeout;
+  std::optional<Duration> timeout;
+  LimitsFields limits;
+  std::map<std::string, std::string> env;
+  std::optional<std::vector<std::string>> inherit_env;
+  std::optional<std::string> cwd;
+  std::optional<size_t> log_lines;
+  std::optional<size_t> history;
+
+  // A command is `args` (even empty: the binary may need none) or at least
+  // one input or output; global `options` alone run nothing.
+  bool has_command() const;
+};
+
+// Upper bounds that keep a typo from making the daemon allocate the moon.
+inline constexpr size_t max_log_lines = 1000000;
+inline constexpr size_t max_history = 10000;
+
+// Reads the job fields of `map`, reporting every problem. `owner` names the
+// map in messages: `job "cam-1"`, `job #3` (no valid id), or `defaults`.
+// `id` and `instances` are the caller's to read; in the defaults they are
+// reported as not allowed.
+JobFields read_job_fields(const YAML::Node& map, const std::string& owner, bool is_defaults,
+                          Diagnostics& diag);
+
+// The job's fields over the defaults: the job wins field by field. `env`,
+// `backoff` and `limits` merge key by key (a job adding one variable keeps
+// the others). The command is one unit: a job giving `args` ignores the
+// defaults' command; a job giving any of options/inputs/outputs takes the
+// ones it lacks from the defaults' structured form; a job giving none of
+// them takes the defaults' command as it is.
+JobFields merge(const JobFields& defaults, const JobFields& job);
+
+// The spec with built-in defaults for everything not given and the
+// structured form expanded into args. id, pos and placeholders are left to
+// the caller.
+JobSpec to_job_spec(const JobFields& fields);
+
+// options..., then per input: its options..., -i, address, then per
+// output: its options..., address.
+std::vector<std::string> expand_command(const std::vector<std::string>& options,
+                                        const std::vector<Endpoint>& inputs,
+                                        const std::vector<Endpoint>& outputs);
+
+}  // namespace ffleet

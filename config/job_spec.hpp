@@ -1,0 +1,74 @@
+// The model of a job file once loaded: plain values with every default
+// applied, every placeholder expanded and every instance spelled out. Nothing
+// here knows about YAML; the loader builds these, the fleet runs them.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "config/source_pos.hpp"
+#include "config/values.hpp"
+
+namespace ffleet {
+
+// Growing restart delays: reconnect_delay * factor^n, capped at max, back to
+// reconnect_delay once a run lasted reset_after; each delay spread by
+// +-jitter (a fraction).
+struct Backoff {
+  Duration max = std::chrono::minutes(5);
+  double factor = 2;
+  Duration reset_after = std::chrono::seconds(60);
+  double jitter = 0.1;
+
+  bool operator==(const Backoff& other) const;
+  bool operator!=(const Backoff& other) const { return !(*this == other); }
+};
+
+// Resource limits of the job's whole process tree. 0 = off.
+struct Limits {
+  double cpu = 0;        // percent of one core (100 = one full core)
+  uint64_t memory = 0;   // resident bytes
+  Duration duration = Duration(0);  // how long a limit must be exceeded before the kill
+
+  bool operator==(const Limits& other) const;
+  bool operator!=(const Limits& other) const { return !(*this == other); }
+};
+
+struct JobSpec {
+  std::string id;
+  std::string binary = "ffmpeg";
+  std::vector<std::string> args;  // the final argument vector (structured form already expanded)
+  bool autostart = true;
+  bool reconnect = true;
+  Duration reconnect_delay = std::chrono::seconds(5);
+  std::optional<Backoff> backoff;  // absent: the fixed reconnect_delay
+  uint32_t max_restarts = 0;       // 0 = never give up
+  Duration restart_window = std::chrono::seconds(60);
+  Duration stale_timeout{0};  // 0 = off
+  Duration stop_timeout = std::chrono::seconds(5);
+  Duration timeout{0};  // 0 = off
+  Limits limits;
+  std::map<std::string, std::string> env;  // the child's whole environment besides inherit_env
+  std::vector<std::string> inherit_env;    // names copied from the daemon's environment
+  std::string cwd;                         // empty = the daemon's
+  size_t log_lines = 100;
+  size_t history = 5;
+  SourcePos pos;  // where the job was declared, for messages
+
+  // Compares the definition, not pos: reload restarts a job only when what it
+  // would run changed, not when an edit above it moved it down a line.
+  bool operator==(const JobSpec& other) const;
+  bool operator!=(const JobSpec& other) const { return !(*this == other); }
+};
+
+struct FleetSpec {
+  std::string path;  // the file it was loaded from
+  std::vector<JobSpec> jobs;  // in file order, instances expanded
+};
+
+}  // namespace ffleet

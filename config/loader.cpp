@@ -1,0 +1,216 @@
+#include "config/loader.hpp"
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <map>
+
+#include <yaml-cpp/yaml.h>
+
+#include "config/diagnostics.hpp"
+#include "config/job_fields.hpp"
+#include "config/job_id.hpp"
+#include "config/placeholders.hpp"
+#include "config/yaml_fields.hpp"
+
+namespace ffleet {
+
+namespace {
+
+const std::vector<std::string_view> top_level_keys = {"version", "defaults", "jobs"};
+
+// Reads the documents of one file into a fleet, reporting to `diag`.
+class FleetReader {
+ public:
+  explicit FleetReader(Diagnostics& diag) : diag_(diag) {}
+
+  FleetSpec read(const std::vector<YAML::Node>& documents);
+
+ private:
+  void read_defaults(const Entry& e);
+  void read_jobs(const Entry& e);
+  void read_job(const YAML::Node& entry, const YAML::Mark& at, size_t number);
+  void add_instances(const JobFields& fields, const std::string& id, const Entry& id_entry,
+                     uint64_t instances, const YAML::Mark& at);
+
+  Diagnostics& diag_;
+  JobFields defaults_;
+  bool defaults_clean_ = true;
+  FleetSpec fleet_;
+  std::map<std::string, YAML::Mark> declared_;  // id -> its first declaration
+};
+
+// The value of the first `key:` in `map`, if any (a repeated key is
+// reported by for_each_entry when the map's fields are read).
+std::optional<Entry> find_entry(const YAML::Node& map, std::string_view key) {
+  for (const auto& pair : map)
+    if (pair.first.IsScalar() && pair.first.Scalar() == key) return Entry{std::string(key), pair.first, pair.second};
+  return std::nullopt;
+}
+
+YAML::Mark mark_or(const YAML::Node& node, const YAML::Mark& fallback) {
+  return node.Mark().is_null() ? fallback : node.Mark();
+}
+
+FleetSpec FleetReader::read(const std::vector<YAML::Node>& documents) {
+  fleet_.path = diag_.file();
+  if (documents.empty()) {
+    diag_.error(YAML::Mark(), "the file is empty: a job file needs \"version: 1\" and \"jobs:\"");
+    return fleet_;
+  }
+  if (documents.size() > 1)
+    diag_.error(mark_or(documents[1], YAML::Mark()), "more than one YAML document: put all jobs in one");
+
+  const YAML::Node& root = documents[0];
+  YAML::Mark root_mark = mark_or(root, YAML::Mark());
+  if (!root.IsMap()) {
+    diag_.error(root_mark, "a job file must be a map with \"version\" and \"jobs\", got " + describe(root));
+    return fleet_;
+  }
+
+  std::optional<Entry> version, defaults, jobs;
+  for_each_entry(root, top_level_keys, "at the top level", diag_, [&](const Entry& e) {
+    if (e.key == "version") version = e;
+    else if (e.key == "defaults") defaults = e;
+    else if (e.key == "jobs") jobs = e;
+  });
+
+  if (!version)
+    diag_.error(root_mark, "missing \"version\" (add \"version: 1\")");
+  else if (!version->value.IsScalar() || version->value.Scalar() != "1")
+    diag_.error(version->at(), "\"version\" must be 1, got " + describe(version->value));
+
+  // Before the jobs, wherever it is written: every job merges over it.
+  if (defaults) read_defaults(*defaults);
+
+  if (!jobs)
+    diag_.error(root_mark, "missing \"jobs\" (a list of jobs; write \"jobs: []\" for none)");
+  else
+    read_jobs(*jobs);
+  return fleet_;
+}
+
+void FleetReader::read_defaults(const Entry& e) {
+  if (e.value.IsNull()) return;  // every line under it commented out
+  size_t errors_before = diag_.count();
+  if (!e.value.IsMap())
+    diag_.error(e.at(), "\"defaults\" must be a map, got " + describe(e.value));
+  else
+    defaults_ = read_job_fields(e.value, "defaults", /*is_defaults=*/true, diag_);
+  defaults_clean_ = diag_.count() == errors_before;
+}
+
+void FleetReader::read_jobs(const Entry& e) {
+  if (e.value.IsNull()) return;  // `jobs:` with every entry commented out: no jobs
+  if (!e.value.IsSequence()) {
+    diag_.error(e.at(), "\"jobs\" must be a list, got " + describe(e.value));
+    return;
+  }
+  size_t number = 0;
+  for (const YAML::Node& entry : e.value) read_job(entry, mark_or(entry, e.at()), ++number);
+}
+
+void FleetReader::read_job(const YAML::Node& entry, const YAML::Mark& at, size_t number) {
+  std::string owner = "job #" + std::to_string(number);
+  if (!entry.IsMap()) {
+    diag_.error(at, owner + " must be a map with \"id\" and a command, got " + describe(entry));
+    return;
+  }
+  size_t errors_before = diag_.count();
+
+  std::optional<std::string> id;
+  std::optional<Entry> id_entry = find_entry(entry, "id");
+  if (!id_entry) {
+    diag_.error(at, owner + " has no \"id\"");
+  } else if (auto text = read_string(*id_entry, diag_)) {
+    if (auto problem = job_id_problem(*text)) {
+      diag_.error(id_entry->at(), "bad id " + quote(*text) + ": " + *problem);
+    } else {
+      id = *text;
+      owner = "job " + quote(*id);
+    }
+  }
+
+  uint64_t instances = 1;
+  if (std::optional<Entry> e = find_entry(entry, "instances"))
+    instances = read_count(*e, 1, max_instances, diag_).value_or(1);
+
+  JobFields fields = merge(defaults_, read_job_fields(entry, owner, /*is_defaults=*/false, diag_));
+
+  // Checks across fields run only on fields that all read fine: a mistyped
+  // `args` must not also be reported as "no command".
+  if (defaults_clean_ && diag_.count() == errors_before) {
+    if (!fields.has_command())
+      diag_.error(at, owner + " has no command: give args or inputs/outputs");
+    JobSpec spec = to_job_spec(fields);
+    if (spec.backoff && spec.backoff->max < spec.reconnect_delay)
+      diag_.error(at, "backoff max " + format_duration(spec.backoff->max) +
+                          " is shorter than reconnect_delay " + format_duration(spec.reconnect_delay) +
+                          " in " + owner);
+  }
+  if (id) add_instances(fields, *id, *id_entry, instances, at);
+}
+
+// Spells out the entry's jobs, checking the ids they get. Runs even when the
+// entry has other errors, so duplicate ids are reported in the same pass.
+void FleetReader::add_instances(const JobFields& fields, const std::string& id,
+                                const Entry& id_entry, uint64_t instances, const YAML::Mark& at) {
+  JobSpec base = to_job_spec(fields);
+  base.pos = diag_.pos(at);
+  for (uint64_t index = 0; index < instances; ++index) {
+    JobSpec spec = base;
+    spec.id = instances > 1 ? id + "-" + std::to_string(index) : id;
+    if (instances > 1) {
+      if (auto problem = job_id_problem(spec.id)) {
+        diag_.error(id_entry.at(), "bad id " + quote(spec.id) + " made by \"instances\": " + *problem);
+        return;
+      }
+    }
+    auto [first, inserted] = declared_.emplace(spec.id, id_entry.at());
+    if (!inserted)
+      diag_.error(id_entry.at(), "duplicate id " + quote(spec.id) + " (first declared on line " +
+                                     std::to_string(first->second.line + 1) + ")");
+    expand_placeholders(spec, static_cast<size_t>(index));
+    fleet_.jobs.push_back(std::move(spec));
+  }
+}
+
+}  // namespace
+
+LoadResult load_job_text(const std::string& text, const std::string& file_name) {
+  Diagnostics diag(file_name);
+  FleetSpec fleet;
+  // yaml-cpp reports syntax errors (and a few others) by exception; they
+  // become ordinary errors, never a crash of the daemon on a bad reload.
+  try {
+    fleet = FleetReader(diag).read(YAML::LoadAll(text));
+  } catch (const YAML::Exception& e) {
+    diag.error(e.mark.is_null() ? YAML::Mark() : e.mark, "invalid YAML: " + e.msg);
+  } catch (const std::exception& e) {
+    diag.error(YAML::Mark(), std::string("cannot load: ") + e.what());
+  }
+  LoadResult result;
+  result.errors = diag.take_sorted();
+  if (result.errors.empty()) result.fleet = std::move(fleet);
+  return result;
+}
+
+LoadResult load_job_file(const std::string& path) {
+  auto cannot_read = [&](int error) {
+    LoadResult result;
+    result.errors.push_back(ConfigError{path, 0, 0, std::string("cannot read: ") + std::strerror(error)});
+    return result;
+  };
+  std::FILE* file = std::fopen(path.c_str(), "rb");
+  if (!file) return cannot_read(errno);
+  std::string text;
+  char buffer[65536];
+  size_t n = 0;
+  while ((n = std::fread(buffer, 1, sizeof buffer, file)) > 0) text.append(buffer, n);
+  int read_error = std::ferror(file) ? errno : 0;
+  std::fclose(file);
+  if (read_error != 0) return cannot_read(read_error);
+  return load_job_text(text, path);
+}
+
+}  // namespace ffleet

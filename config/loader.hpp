@@ -1,0 +1,34 @@
+// Loading a job file (docs/job-file.md) into a FleetSpec.
+//
+// The loader reports every problem it finds, not just the first, each as
+// FILE:LINE:COL: message at the offending node; and it is all or nothing: a
+// file with any error gives no fleet, so a reload never applies half a file.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "config/config_error.hpp"
+#include "config/job_spec.hpp"
+
+namespace ffleet {
+
+struct LoadResult {
+  std::optional<FleetSpec> fleet;   // set exactly when errors is empty
+  std::vector<ConfigError> errors;  // in file order
+
+  bool ok() const { return fleet.has_value(); }
+};
+
+// Most jobs one entry may expand into with `instances`.
+inline constexpr uint64_t max_instances = 1000;
+
+// An unreadable file gives one error without a line ("FILE: cannot read: ...").
+LoadResult load_job_file(const std::string& path);
+
+// `file_name` is only used in messages and as FleetSpec::path.
+LoadResult load_job_text(const std::string& text, const std::string& file_name);
+
+}  // namespace ffleet
