@@ -1,5 +1,6 @@
 // Prints what a supervised child inherited, one fact a line:
 //   fds: 0 1 2               open fds (from /proc/self/fd)
+//   fd 0: /dev/null          what fds 0-2 point to
 //   SigBlk: ... / SigIgn: ... (from /proc/self/status)
 //   pid: P ppid: Q sid: S pgid: G
 //   cwd: /path
@@ -25,6 +26,13 @@ int main() {
   }
   closedir(d);
   std::fprintf(stderr, "\n");
+  for (int fd = 0; fd < 3; ++fd) {
+    char link[32], target[256];
+    std::snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+    ssize_t n = readlink(link, target, sizeof target - 1);
+    target[n < 0 ? 0 : n] = 0;
+    std::fprintf(stderr, "fd %d: %s\n", fd, target);
+  }
   if (FILE* f = std::fopen("/proc/self/status", "r")) {
     char line[256];
     while (std::fgets(line, sizeof line, f))

@@ -1,17 +1,22 @@
-// Forks a grandchild that keeps stderr open, ignores SIGINT and sleeps long
-// (an escaped helper, the "stuck in finishing" case), then prints a line and
-// sleeps; exits 255 on SIGINT. Both pids are printed.
+// Forks a grandchild that keeps stderr open, ignores SIGINT and sleeps long,
+// then prints "helper_forker: pid P grandchild G" and sleeps; exits 255 on
+// SIGINT. The grandchild stays in the process group, so a group kill ends it;
+// with --escape it calls setsid() first and escapes the group too (the
+// "stuck in finishing" case: it holds the pipe open after the child died).
 #include <signal.h>
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstring>
 
 static void on_sigint(int) { _exit(255); }
 
-int main() {
+int main(int argc, char** argv) {
+  bool escape = argc > 1 && !std::strcmp(argv[1], "--escape");
   pid_t grandchild = fork();
   if (grandchild == 0) {
     signal(SIGINT, SIG_IGN);
+    if (escape) setsid();
     sleep(3600);
     _exit(0);
   }
