@@ -1,12 +1,33 @@
-// ffleet's entry point. Until the fleet exists only `ffleet version` works.
+// ffleet: a supervisor for fleets of ffmpeg processes.
 #include <cstdio>
-#include <cstring>
+#include <vector>
+
+#include "app/commands.hpp"
 
 int main(int argc, char** argv) {
-  if (argc >= 2 && std::strcmp(argv[1], "version") == 0) {
+  CLI::App app{"ffleet: runs the ffmpeg jobs of a YAML file and keeps each one alive"};
+  app.require_subcommand(1);
+  app.set_help_all_flag("--help-all", "Show the help of every command");
+
+  std::vector<std::pair<CLI::App*, std::function<int()>>> commands;
+  auto add = [&](auto adder) {
+    auto run = adder(app);
+    commands.emplace_back(app.get_subcommands({}).back(), run);
+  };
+  add(ffleet::add_run_command);
+  add(ffleet::add_validate_command);
+  add(ffleet::add_ctl_command);
+  app.add_subcommand("version", "Print the version")->callback([] {
     std::printf("ffleet %s\n", FFLEET_VERSION);
-    return 0;
+  });
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int code = app.exit(e);
+    return code == 0 ? ffleet::exit_ok : ffleet::exit_usage;
   }
-  std::fprintf(stderr, "usage: ffleet version\n");
-  return 2;
+  for (auto& [sub, run] : commands)
+    if (sub->parsed()) return run();
+  return ffleet::exit_ok;
 }

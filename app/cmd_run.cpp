@@ -1,0 +1,132 @@
+// `ffleet run FILE`: the fleet in the foreground.
+//
+// Start-up order matters (see the CAF field notes, section 8):
+//  1. block SIGINT, SIGTERM and SIGHUP before any thread exists, so every
+//     thread inherits the mask and only the reactor's signalfd sees them;
+//  2. load and validate the job file (an invalid file: exit 2, nothing runs);
+//  3. the actor system, the reactor thread, then the actors;
+//  4. wait for the supervisor to finish the shutdown, let the helper actors
+//     go, wait for every actor, and only then stop the reactor.
+#include <csignal>
+#include <cstdio>
+
+#include <caf/all.hpp>
+#include <caf/io/all.hpp>
+
+#include "actors/events.hpp"
+#include "actors/sampler.hpp"
+#include "actors/supervisor.hpp"
+#include "app/commands.hpp"
+#include "app/control_plane.hpp"
+#include "config/loader.hpp"
+#include "src/logging.hpp"
+#include "src/reactor.hpp"
+
+namespace ffleet {
+
+namespace {
+
+struct RunOptions {
+  std::string file;
+  std::string events;
+  std::string control = "127.0.0.1:7400";
+  std::string http;
+  std::string log_level = "info";
+  std::string log_format = "text";
+  std::string token_file;
+  int coalesce_ms = 100;
+  int sample_ms = 1000;
+  bool fault_injection = false;
+};
+
+int run_fleet(const RunOptions& opt) {
+  sigset_t signals;
+  sigemptyset(&signals);
+  for (int s : {SIGINT, SIGTERM, SIGHUP}) sigaddset(&signals, s);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  std::signal(SIGPIPE, SIG_IGN);  // a closed socket or file is an error code, not a death
+
+  setup_logging(spdlog::level::from_str(opt.log_level),
+                opt.log_format == "json" ? LogFormat::json : LogFormat::text);
+
+  auto loaded = load_job_file(opt.file);
+  if (!loaded.ok()) {
+    for (auto& e : loaded.errors) std::fprintf(stderr, "%s\n", e.to_string().c_str());
+    return exit_usage;
+  }
+
+  caf::actor_system_config cfg;
+  cfg.set("scheduler.max-threads", 2);
+  cfg.set("logger.console-verbosity", "quiet");
+  configure_control_plane(cfg);
+  caf::actor_system sys{cfg};
+
+  Reactor::Options reactor_opts;
+  reactor_opts.coalesce = std::chrono::milliseconds(opt.coalesce_ms);
+  Reactor reactor(reactor_opts);
+  reactor.start();
+
+  Services services;
+  services.reactor = &reactor;
+  services.events = spawn_events(sys, opt.events);
+  services.sampler = spawn_sampler(sys, std::chrono::milliseconds(opt.sample_ms));
+
+  SupervisorArgs args;
+  args.path = opt.file;
+  args.fleet = std::move(*loaded.fleet);
+  args.services = services;
+  args.fault_injection = opt.fault_injection;
+  auto supervisor = spawn_supervisor(sys, std::move(args));
+  reactor.on_signals(signals, [supervisor](int signo) {
+    caf::anon_send(supervisor, signal_atom::value, static_cast<int32_t>(signo));
+  });
+
+  ControlOptions control;
+  control.control = opt.control;
+  control.http = opt.http;
+  control.token_file = opt.token_file;
+  int rc = exit_ok;
+  auto plane = start_control_plane(sys, supervisor, services.events, control);
+  if (!plane) {
+    anon_send(supervisor, shutdown_atom::value, false);
+    rc = exit_runtime_failure;
+  }
+  {
+    caf::scoped_actor self{sys};
+    self->wait_for(supervisor);
+    plane.reset();  // stops HTTP and unpublishes the control actor
+    self->request(services.events, std::chrono::seconds(5), shutdown_atom::value)
+        .receive([](bool) {}, [](caf::error&) {});
+  }
+  caf::anon_send_exit(services.sampler, caf::exit_reason::user_shutdown);
+  reactor.on_signals(signals, nullptr);  // drops the last handle the reactor holds
+  services = Services{};
+  supervisor = nullptr;
+  sys.await_all_actors_done();
+  reactor.stop();
+  return rc;
+}
+
+}  // namespace
+
+std::function<int()> add_run_command(CLI::App& app) {
+  auto opt = std::make_shared<RunOptions>();
+  auto* cmd = app.add_subcommand("run", "Run the fleet of a job file in the foreground");
+  cmd->add_option("FILE", opt->file, "The job file (YAML)")->required();
+  cmd->add_option("--events", opt->events, "Append events as JSON lines to PATH (- = stdout)");
+  cmd->add_option("--control", opt->control, "Where `ffleet ctl` reaches the daemon (HOST:PORT)", true);
+  cmd->add_option("--http", opt->http, "Serve the HTTP API, metrics and dashboard on HOST:PORT (off by default)");
+  cmd->add_option("--token-file", opt->token_file,
+                  "File holding the control token (or set FFLEET_TOKEN); required off loopback");
+  cmd->add_option("--log-level", opt->log_level, "trace|debug|info|warn|error", true)
+      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}));
+  cmd->add_option("--log-format", opt->log_format, "text|json", true)->check(CLI::IsMember({"text", "json"}));
+  cmd->add_option("--coalesce-ms", opt->coalesce_ms,
+                  "Batch quiet stderr output for up to this long before delivering it", true);
+  cmd->add_option("--sample-ms", opt->sample_ms, "CPU and memory sampling interval", true);
+  cmd->add_flag("--enable-fault-injection", opt->fault_injection, "Accept `crash` commands (tests only)")
+      ->group("");  // hidden
+  return [opt] { return run_fleet(*opt); };
+}
+
+}  // namespace ffleet

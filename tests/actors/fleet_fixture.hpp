@@ -1,0 +1,169 @@
+// A small fleet for tests: an actor system, the reactor, the events actor
+// and the sampler, plus a scoped actor subscribed to the event stream so a
+// test can wait for events (never for a fixed time).
+#pragma once
+
+#include <catch2/catch.hpp>
+
+#include <chrono>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <caf/all.hpp>
+#include <nlohmann/json.hpp>
+
+#include "actors/events.hpp"
+#include "actors/job.hpp"
+#include "actors/sampler.hpp"
+#include "actors/supervisor.hpp"
+#include "src/reactor.hpp"
+
+namespace ffleet::test {
+
+using namespace std::chrono_literals;
+using Json = nlohmann::json;
+
+inline std::string helper(const std::string& name) { return std::string(FFLEET_TEST_HELPERS) + "/" + name; }
+
+inline caf::actor_system_config& test_config() {
+  static caf::actor_system_config cfg = [] {
+    caf::actor_system_config c;
+    c.set("scheduler.max-threads", 2);
+    c.set("logger.console-verbosity", "quiet");
+    return c;
+  }();
+  return cfg;
+}
+
+// A job that runs `binary args` with no reconnect unless a test says so.
+inline JobSpec job_spec(const std::string& id, const std::string& binary, std::vector<std::string> args = {}) {
+  JobSpec s;
+  s.id = id;
+  s.binary = binary;
+  s.args = std::move(args);
+  s.reconnect = false;
+  s.autostart = false;
+  s.stop_timeout = 5s;
+  s.inherit_env = {"PATH"};
+  return s;
+}
+
+class TestFleet {
+ public:
+  TestFleet() : sys_(test_config()), reactor_(reactor_options()) {
+    reactor_.start();
+    self_.emplace(sys_);
+    services_.reactor = &reactor_;
+    services_.events = spawn_events(sys_, "");
+    services_.sampler = spawn_sampler(sys_, 200ms);
+    (*self_)->send(services_.events, subscribe_atom::value,
+                   caf::actor_cast<event_listener_actor>(*self_));
+  }
+
+  ~TestFleet() {
+    for (auto& j : jobs_) (*self_)->send(j, shutdown_atom::value, true, std::string("test over"));
+    for (auto& j : jobs_) (*self_)->wait_for(j);
+    jobs_.clear();
+    if (supervisor_) {
+      (*self_)->send(supervisor_, shutdown_atom::value, true);
+      (*self_)->wait_for(supervisor_);
+      supervisor_ = nullptr;
+    }
+    caf::anon_send_exit(services_.sampler, caf::exit_reason::user_shutdown);
+    (*self_)->request(services_.events, 5s, shutdown_atom::value).receive([](bool) {}, [](caf::error&) {});
+    services_ = Services{};
+    self_.reset();
+    sys_.await_all_actors_done();
+    reactor_.stop();
+  }
+
+  caf::actor_system& system() { return sys_; }
+  caf::scoped_actor& self() { return *self_; }
+  Reactor& reactor() { return reactor_; }
+  Services services() { return services_; }
+
+  job_actor spawn(JobSpec spec) {
+    auto j = spawn_job(sys_, std::move(spec), services_);
+    jobs_.push_back(j);
+    return j;
+  }
+
+  supervisor_actor spawn_fleet(FleetSpec fleet, bool fault_injection = true) {
+    SupervisorArgs args;
+    args.path = fleet.path;
+    args.fleet = std::move(fleet);
+    args.services = services_;
+    args.fault_injection = fault_injection;
+    supervisor_ = spawn_supervisor(sys_, std::move(args));
+    return supervisor_;
+  }
+
+  // Waits for the first event (not yet consumed) that matches; fails the test
+  // after `timeout`. Every event seen is kept in events().
+  Json wait_event(const std::function<bool(const Json&)>& match, std::chrono::milliseconds timeout = 30s) {
+    for (size_t i = consumed_; i < events_.size(); ++i) {
+      if (match(events_[i])) {
+        consumed_ = i + 1;
+        return events_[i];
+      }
+    }
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    for (;;) {
+      auto left = deadline - std::chrono::steady_clock::now();
+      if (left <= 0s) {
+        FAIL("timed out waiting for an event; last: " << (events_.empty() ? "none" : events_.back().dump()));
+      }
+      std::optional<Json> got;
+      (*self_)->receive(
+          [&](event_atom, const std::string& line) { got = Json::parse(line); },
+          caf::after(std::chrono::duration_cast<std::chrono::milliseconds>(left)) >> [] {});
+      if (!got) continue;
+      events_.push_back(*got);
+      if (match(*got)) {
+        consumed_ = events_.size();
+        return *got;
+      }
+    }
+  }
+
+  Json wait_state(const std::string& job, const std::string& to, std::chrono::milliseconds timeout = 30s) {
+    return wait_event([&](const Json& e) { return e["event"] == "state" && e["job"] == job && e["to"] == to; },
+                      timeout);
+  }
+
+  Json wait_exit(const std::string& job, std::chrono::milliseconds timeout = 30s) {
+    return wait_event([&](const Json& e) { return e["event"] == "exit" && e["job"] == job; }, timeout);
+  }
+
+  const std::vector<Json>& events() const { return events_; }
+
+  template <class R, class... Ts>
+  R ask(const job_actor& job, Ts... xs) {
+    std::optional<R> out;
+    self()->request(job, 30s, xs...).receive([&](R& r) { out = std::move(r); },
+                                              [&](caf::error& e) { FAIL("request failed: " << caf::to_string(e)); });
+    return std::move(*out);
+  }
+
+  JobStatus status(const job_actor& job) { return ask<JobStatus>(job, status_atom::value); }
+
+ private:
+  static ReactorOptions reactor_options() {
+    ReactorOptions o;
+    o.coalesce = std::chrono::milliseconds(20);
+    return o;
+  }
+
+  caf::actor_system sys_;
+  Reactor reactor_;
+  std::optional<caf::scoped_actor> self_;
+  Services services_;
+  std::vector<job_actor> jobs_;
+  supervisor_actor supervisor_;
+  std::vector<Json> events_;
+  size_t consumed_ = 0;
+};
+
+}  // namespace ffleet::test

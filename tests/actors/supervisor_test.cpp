@@ -1,0 +1,158 @@
+// The root supervisor: crash restarts, fleet-wide queries, reload as a diff.
+#include "fleet_fixture.hpp"
+
+#include <filesystem>
+#include <fstream>
+
+#include "config/loader.hpp"
+
+using namespace ffleet;
+using namespace ffleet::test;
+
+namespace {
+
+struct TempFile {
+  std::string path;
+  explicit TempFile(const std::string& name)
+      : path((std::filesystem::temp_directory_path() / (name + "-" + std::to_string(::getpid()) + ".yaml")).string()) {}
+  ~TempFile() { std::filesystem::remove(path); }
+  void write(const std::string& text) const { std::ofstream(path) << text; }
+};
+
+FleetSpec load(const std::string& path) {
+  auto r = load_job_file(path);
+  for (auto& e : r.errors) UNSCOPED_INFO(e.to_string());
+  REQUIRE(r.ok());
+  return *r.fleet;
+}
+
+std::vector<JobStatus> statuses(TestFleet& f, const supervisor_actor& sup) {
+  std::vector<JobStatus> out;
+  f.self()->request(sup, 10s, status_atom::value).receive([&](std::vector<JobStatus>& s) { out = std::move(s); },
+                                                          [](caf::error& e) { FAIL(caf::to_string(e)); });
+  return out;
+}
+
+std::optional<int> pid_of(TestFleet& f, const supervisor_actor& sup, const std::string& id) {
+  for (auto& s : statuses(f, sup))
+    if (s.id == id) return s.pid;
+  return std::nullopt;
+}
+
+const char* two_jobs = R"(version: 1
+defaults:
+  binary: sleep
+  reconnect_delay: 100ms
+jobs:
+  - id: a
+    args: ["30"]
+  - id: b
+    args: ["30"]
+)";
+
+}  // namespace
+
+TEST_CASE("supervisor: brings up every job of the file and answers status for all, sorted", "[supervisor]") {
+  TestFleet f;
+  TempFile file("sup-status");
+  file.write(two_jobs);
+  auto sup = f.spawn_fleet(load(file.path));
+  f.wait_state("a", "running");
+  f.wait_state("b", "running");
+  auto all = statuses(f, sup);
+  REQUIRE(all.size() == 2);
+  CHECK(all[0].id == "a");
+  CHECK(all[1].id == "b");
+  CHECK(all[0].state == State::running);
+  std::string error;
+  f.self()->request(sup, 10s, status_atom::value, std::string("nope"))
+      .receive([](JobStatus&) {}, [&](caf::error& e) { error = error_text(e); });
+  CHECK(error == "unknown job \"nope\"");
+}
+
+TEST_CASE("supervisor: a job actor that crashes is restarted, its process killed first, others untouched", "[supervisor]") {
+  TestFleet f;
+  TempFile file("sup-crash");
+  file.write(two_jobs);
+  auto sup = f.spawn_fleet(load(file.path));
+  f.wait_state("a", "running");
+  f.wait_state("b", "running");
+  auto a_pid = pid_of(f, sup, "a");
+  auto b_pid = pid_of(f, sup, "b");
+  REQUIRE(a_pid);
+  REQUIRE(b_pid);
+  f.self()->send(sup, crash_atom::value, std::string("a"));
+  // The new job actor starts a new process; the old one is gone.
+  f.wait_event([](const Json& e) { return e["event"] == "state" && e["job"] == "a" && e["to"] == "running"; });
+  bool old_gone = false;
+  for (int i = 0; i < 200 && !old_gone; ++i) {
+    old_gone = ::kill(*a_pid, 0) != 0;
+    if (!old_gone) std::this_thread::sleep_for(25ms);
+  }
+  CHECK(old_gone);
+  auto new_a = pid_of(f, sup, "a");
+  REQUIRE(new_a);
+  CHECK(*new_a != *a_pid);
+  CHECK(pid_of(f, sup, "b") == b_pid);
+}
+
+TEST_CASE("supervisor: reload adds, removes and changes jobs; unchanged jobs keep their process", "[supervisor][reload]") {
+  TestFleet f;
+  TempFile file("sup-reload");
+  file.write(R"(version: 1
+defaults:
+  binary: sleep
+jobs:
+  - id: keep
+    args: ["30"]
+  - id: change
+    args: ["30"]
+  - id: drop
+    args: ["30"]
+)");
+  auto sup = f.spawn_fleet(load(file.path));
+  for (auto id : {"keep", "change", "drop"}) f.wait_state(id, "running");
+  auto keep_pid = pid_of(f, sup, "keep");
+  file.write(R"(version: 1
+defaults:
+  binary: sleep
+jobs:
+  - id: keep
+    args: ["30"]
+  - id: change
+    args: ["31"]
+  - id: new
+    args: ["30"]
+)");
+  ReloadResult r;
+  f.self()->request(sup, 10s, reload_atom::value).receive([&](ReloadResult& x) { r = x; }, [](caf::error&) {});
+  REQUIRE(r.ok);
+  CHECK(r.added == std::vector<std::string>{"new"});
+  CHECK(r.removed == std::vector<std::string>{"drop"});
+  CHECK(r.changed == std::vector<std::string>{"change"});
+  auto ev = f.wait_event([](const Json& e) { return e["event"] == "fleet" && e["action"] == "reloaded"; });
+  CHECK(ev["added"] == Json::array({"new"}));
+  f.wait_state("new", "running");
+  f.wait_exit("drop");
+  f.wait_event([](const Json& e) { return e["event"] == "state" && e["job"] == "change" && e["to"] == "running" && e["run"] == 2; });
+  CHECK(pid_of(f, sup, "keep") == keep_pid);
+  auto all = statuses(f, sup);
+  CHECK(all.size() == 3);
+}
+
+TEST_CASE("supervisor: an invalid reload changes nothing and reports every error", "[supervisor][reload]") {
+  TestFleet f;
+  TempFile file("sup-badreload");
+  file.write(two_jobs);
+  auto sup = f.spawn_fleet(load(file.path));
+  f.wait_state("a", "running");
+  f.wait_state("b", "running");
+  auto a_pid = pid_of(f, sup, "a");
+  file.write("version: 1\njobs:\n  - id: a\n    binary: sleep\n    args: [\"30\"]\n    stale_timout: 5s\n  - id: c\n    reconnect_delay: soon\n    args: []\n");
+  ReloadResult r;
+  f.self()->request(sup, 10s, reload_atom::value).receive([&](ReloadResult& x) { r = x; }, [](caf::error&) {});
+  CHECK_FALSE(r.ok);
+  CHECK(r.errors.size() >= 2);
+  CHECK(pid_of(f, sup, "a") == a_pid);
+  CHECK(statuses(f, sup).size() == 2);
+}

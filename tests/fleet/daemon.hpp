@@ -1,0 +1,163 @@
+// Runs `ffleet run` as a real process, as an operator would, and reads its
+// --events file. Waiting is always "until this event, or a generous deadline".
+#pragma once
+
+#include <catch2/catch.hpp>
+
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+extern char** environ;
+
+namespace ffleet::test {
+
+using namespace std::chrono_literals;
+using Json = nlohmann::json;
+
+inline std::string helper(const std::string& name) { return std::string(FFLEET_TEST_HELPERS) + "/" + name; }
+
+// A scratch directory removed at the end of the test.
+struct ScratchDir {
+  std::filesystem::path path;
+  explicit ScratchDir(const std::string& name) {
+    path = std::filesystem::temp_directory_path() /
+           ("ffleet-" + name + "-" + std::to_string(::getpid()) + "-" + std::to_string(std::rand()));
+    std::filesystem::create_directories(path);
+  }
+  ~ScratchDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path, ec);
+  }
+  std::string file(const std::string& name) const { return (path / name).string(); }
+  std::string write(const std::string& name, const std::string& text) const {
+    std::ofstream(file(name)) << text;
+    return file(name);
+  }
+};
+
+inline bool process_alive(pid_t pid) { return ::kill(pid, 0) == 0; }
+
+// Polls `condition` until it holds or `timeout` passes.
+inline bool eventually(const std::function<bool()>& condition, std::chrono::milliseconds timeout = 30s) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (condition()) return true;
+    std::this_thread::sleep_for(20ms);
+  }
+  return condition();
+}
+
+class Daemon {
+ public:
+  Daemon(const ScratchDir& dir, const std::string& job_file, std::vector<std::string> extra = {})
+      : events_path_(dir.file("events.jsonl")), log_path_(dir.file("daemon.log")) {
+    std::vector<std::string> args = {FFLEET_BINARY, "run", job_file, "--events", events_path_,
+                                     "--control", "", "--coalesce-ms", "20", "--sample-ms", "200"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, 2, log_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+    REQUIRE(posix_spawn(&pid_, argv[0], &fa, nullptr, argv.data(), environ) == 0);
+    posix_spawn_file_actions_destroy(&fa);
+  }
+
+  ~Daemon() {
+    if (pid_ > 0 && !reaped_) {
+      ::kill(pid_, SIGKILL);
+      ::waitpid(pid_, nullptr, 0);
+    }
+  }
+
+  pid_t pid() const { return pid_; }
+  void signal(int sig) const { ::kill(pid_, sig); }
+
+  // Waits for the daemon to exit; returns its exit code (-signal if killed).
+  int wait_exit(std::chrono::milliseconds timeout = 60s) {
+    int status = 0;
+    bool done = eventually([&] { return ::waitpid(pid_, &status, WNOHANG) == pid_; }, timeout);
+    if (!done) FAIL("the daemon did not exit; its log:\n" << log());
+    reaped_ = true;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
+  }
+
+  std::string log() const {
+    std::ifstream in(log_path_);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  }
+
+  // Reads events appended since the last call.
+  void read_events() {
+    std::ifstream in(events_path_);
+    in.seekg(static_cast<std::streamoff>(offset_));
+    std::string line;
+    while (std::getline(in, line)) {
+      if (in.eof()) break;  // a line still being written: read it next time
+      offset_ += line.size() + 1;
+      events_.push_back(Json::parse(line));
+    }
+  }
+
+  // The first unconsumed event matching `match`, waiting up to `timeout`.
+  Json wait_event(const std::function<bool(const Json&)>& match, std::chrono::milliseconds timeout = 60s) {
+    Json found;
+    bool ok = eventually(
+        [&] {
+          read_events();
+          for (; consumed_ < events_.size(); ++consumed_) {
+            if (match(events_[consumed_])) {
+              found = events_[consumed_++];
+              return true;
+            }
+          }
+          return false;
+        },
+        timeout);
+    if (!ok) FAIL("timed out waiting for an event; daemon log:\n" << log());
+    return found;
+  }
+
+  // Counts matching events until `n` were seen (from the start of the stream).
+  void wait_count(const std::function<bool(const Json&)>& match, size_t n, std::chrono::milliseconds timeout = 60s) {
+    bool ok = eventually(
+        [&] {
+          read_events();
+          size_t count = 0;
+          for (auto& e : events_) count += match(e) ? 1 : 0;
+          return count >= n;
+        },
+        timeout);
+    if (!ok) FAIL("timed out waiting for " << n << " events; daemon log:\n" << log());
+  }
+
+  const std::vector<Json>& events() {
+    read_events();
+    return events_;
+  }
+
+ private:
+  std::string events_path_, log_path_;
+  pid_t pid_ = -1;
+  bool reaped_ = false;
+  size_t offset_ = 0;
+  std::vector<Json> events_;
+  size_t consumed_ = 0;
+};
+
+}  // namespace ffleet::test
