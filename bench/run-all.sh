@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# Runs every benchmark of a build and prints their tables (make bench).
+set -euo pipefail
+build=${1:-build}
+"$build/bench/parser_bench"
+"$build/bench/fleet_bench" --jobs 1000 --seconds 60
+"$build/bench/fleet_bench" --jobs 5000 --seconds 60
