@@ -4,7 +4,7 @@
 set -euo pipefail
 
 packages=(
-  cmake ninja-build g++ make pkg-config
+  cmake ninja-build g++ make pkg-config ccache
   libcaf-dev libyaml-cpp-dev libspdlog-dev libfmt-dev catch2
   nlohmann-json3-dev libcli11-dev libcpp-httplib-dev
   ffmpeg
