@@ -134,7 +134,7 @@ TEST_CASE("proc sampler: a CPU-burning child shows about one core", "[proc]") {
   std::this_thread::sleep_for(1s);  // the measuring interval, not a wait for an event
   auto second = sampler.sample({burn.c.pid});
   INFO("cpu " << second[burn.c.pid].cpu_percent << " %");
-  CHECK(second[burn.c.pid].cpu_percent > 50);  // a shared 2-core machine may steal some
+  CHECK(second[burn.c.pid].cpu_percent > 30);  // ctest -j on 2 shared cores may steal a lot
   CHECK(second[burn.c.pid].cpu_percent < 110);
 }
 
