@@ -163,8 +163,10 @@ std::optional<std::vector<std::string>> read_string_list(const Entry& e, Diagnos
   bool ok = true;
   for (const YAML::Node& item : e.value) {
     if (!item.IsScalar()) {
+      // YAML reads a bare null or ~ as "no value"; ffmpeg's `-f null` needs quotes.
+      std::string got = item.IsNull() ? "null (quote it to pass the word: \"null\")" : describe(item);
       diag.error(item.Mark().is_null() ? e.at() : item.Mark(),
-                 "items of " + quote(e.key) + " must be strings, got " + describe(item));
+                 "items of " + quote(e.key) + " must be strings, got " + got);
       ok = false;
       continue;
     }
