@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
@@ -121,12 +122,12 @@ struct Reactor::Loop {
     for (auto& c : queue)
       if (c.kind == Command::kAdopt) insert(c.id, c.child, std::move(c.sink));
       else if (c.kind == Command::kSignals) close(c.sigfd);
+    // Kill them all first so they die in parallel, then reap each.
+    for (auto& [id, c] : children) kill(-c.pid, SIGKILL);
     for (auto& [id, c] : children) {
-      if (c.pidfd >= 0) {
-        kill(-c.pid, SIGKILL);
-        siginfo_t info{};
-        while (waitid(static_cast<idtype_t>(P_PIDFD), c.pidfd, &info, WEXITED) != 0 && errno == EINTR) {
-        }
+      siginfo_t info{};
+      while (c.pidfd >= 0 && waitid(static_cast<idtype_t>(P_PIDFD), c.pidfd, &info, WEXITED) != 0 &&
+             errno == EINTR) {
       }
       close_fd(c.pidfd);
       close_fd(c.pipe);
@@ -410,7 +411,10 @@ void Reactor::start() {
   if (loop_->started || loop_->stopped) return;
   loop_->started = true;
   raise_nofile_limit();
-  loop_->thread = std::thread([l = loop_.get()] { l->run(); });
+  loop_->thread = std::thread([l = loop_.get()] {
+    pthread_setname_np(pthread_self(), "ffleet-reactor");  // for top -H, gdb, /proc
+    l->run();
+  });
 }
 
 void Reactor::stop() {

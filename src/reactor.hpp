@@ -41,7 +41,8 @@ struct ExitStatus {
 // Unique for the life of a Reactor; never reused (fd numbers and pids are).
 using ChildId = uint64_t;
 
-// Called on the reactor thread; must not block.
+// Called on the reactor thread; must not block and must not throw. They may
+// call the Reactor's commands (queued, executed after the callback returns).
 struct ChildSink {
   // Bytes from the child's stderr, in order, cut anywhere (not at lines).
   // With ack_requested, no more is read from this child until resume(id).
@@ -70,7 +71,8 @@ class Reactor {
 
   // Starts the thread (and raises RLIMIT_NOFILE's soft limit to the hard one:
   // every child costs two fds). Stop joins it; children stay adopted (for the
-  // destructor to kill). Both idempotent; no restart after stop.
+  // destructor to kill). Both idempotent; no restart after stop. Never call
+  // stop() or the destructor from a callback (the thread would join itself).
   void start();
   void stop();
 
@@ -78,7 +80,8 @@ class Reactor {
   // are executed on the reactor thread in call order. Commands naming a child
   // that is gone are no-ops.
 
-  // Takes ownership of the child's fds (closed on error too).
+  // Takes ownership of the child's fds. The child must lead its own process
+  // group and come with a pidfd (spawn_child does both).
   ChildId adopt(SpawnedChild child, ChildSink sink);
   // kill(-pgid, sig), only while the child is not yet reaped.
   void signal_group(ChildId id, int sig);
@@ -96,7 +99,8 @@ class Reactor {
   // them before starting any thread). A second call replaces the first.
   void on_signals(const sigset_t& signals, std::function<void(int signo)> handler);
 
-  // Children adopted and not yet reaped (released ones included).
+  // Children adopted and not yet reaped (released ones included), as of the
+  // reactor's last step: an adopt() still queued is not counted yet.
   size_t children() const;
 
  private:

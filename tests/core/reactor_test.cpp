@@ -436,6 +436,19 @@ TEST_CASE("reactor: output is coalesced, many lines in few chunks", "[reactor]")
   }
 }
 
+TEST_CASE("reactor: after a quiet time the first output comes at once, and an exit never waits for the coalescing", "[reactor]") {
+  Reactor::Options options;
+  options.coalesce = 10s;  // a round at most every 10 s
+  Reactor reactor(options);
+  reactor.start();
+  Watch w;
+  ChildId id = w.adopt(reactor, start("helper_sigint"));
+  CHECK(w.wait_output("waiting for SIGINT", 5000ms));  // the first round is immediate
+  reactor.signal_group(id, SIGINT);
+  CHECK(w.wait_exit(5000ms));                           // exits are not coalesced
+  CHECK(w.status.code == 255);
+}
+
 TEST_CASE("reactor: raises the soft limit of open files to the hard limit", "[reactor]") {
   struct rlimit rl;
   REQUIRE(getrlimit(RLIMIT_NOFILE, &rl) == 0);
