@@ -95,9 +95,7 @@ struct Reactor::Loop {
     bool released = false;   // no callbacks any more
     bool paused = false;     // waiting for resume(): not in the bulk set
     size_t since_ack = 0;    // bytes delivered since the last resume
-    // A child that filled its pipe is hot until it writes less than half a
-    // pipe per coalesce period; while a hot child is read, rounds are not
-    // delayed.
+    // While a hot child (see update_heat) is read, rounds are not delayed.
     bool hot = false;
     Clock::time_point hot_since;
     size_t hot_bytes = 0;
@@ -306,8 +304,15 @@ struct Reactor::Loop {
     else rearm_at = now + options.coalesce;
   }
 
+  // Hot: one read found the pipe full, so its writer was probably blocked.
+  // "Full" is within a page of the capacity: a pipe of small writes blocks
+  // its writer once all its pages are in use, the last one partly filled. A
+  // hot child cools down once it writes less than half a pipe per coalesce
+  // period (then it can no longer fill the pipe between two rounds). Being
+  // hot costs: every write then wakes the reactor.
   void update_heat(Child& c, size_t bytes, Clock::time_point now) {
-    if (bytes >= std::min(read_buf.size(), c.pipe_capacity)) {  // the pipe was full: the writer waited
+    size_t full = std::min(read_buf.size(), c.pipe_capacity > 4096 ? c.pipe_capacity - 4096 : c.pipe_capacity);
+    if (bytes >= full) {
       c.hot = true;
       c.hot_since = now;
       c.hot_bytes = 0;

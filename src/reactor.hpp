@@ -8,8 +8,9 @@
 // itself registered one-shot in the main set. After a round of reading, the
 // bulk set is re-armed only `coalesce` later, so a thousand children printing
 // a progress line twice a second cost ~10 wakeups a second, not 2000. A child
-// that fills its pipe is "hot" and rounds then follow each other at once, so
-// a flooding child is never held back. Exits, signals and commands live in the
+// whose pipe was found full is "hot" and rounds then follow each other at
+// once, so a flooding child is not held back (it may block once, for at most
+// one coalesce period, before it is seen as hot). Exits, signals and commands live in the
 // main set and are handled at once.
 //
 // Exit of a child (its pidfd becomes readable, it is a zombie): SIGKILL to
