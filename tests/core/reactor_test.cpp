@@ -248,7 +248,7 @@ TEST_CASE("reactor: a child writing 100 MB as fast as it can finishes, with memo
   CHECK(total == flood + last.size());
   CHECK(tail.size() >= last.size());
   CHECK(tail.substr(tail.size() - last.size()) == last);
-  CHECK(acks >= flood / options.window_bytes - 1);
+  CHECK(acks >= flood / (options.window_bytes + 64 * 1024) - 1);  // a window ends within one read
   CHECK(max_in_flight <= options.window_bytes + 64 * 1024);
 }
 
