@@ -219,9 +219,9 @@ JobFields read_job_fields(const YAML::Node& map, const std::string& owner, bool 
     } else if (k == "cwd") {
       f.cwd = read_string(e, diag);
     } else if (k == "log_lines") {
-      f.log_lines = narrow<size_t>(read_count(e, 0, max_log_lines, diag));
+      f.log_lines = narrow<size_t>(read_count(e, 1, max_log_lines, diag));
     } else if (k == "history") {
-      f.history = narrow<size_t>(read_count(e, 0, max_history, diag));
+      f.history = narrow<size_t>(read_count(e, 1, max_history, diag));
     }
   });
 

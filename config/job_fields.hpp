@@ -67,6 +67,8 @@ struct JobFields {
 };
 
 // Upper bounds that keep a typo from making the daemon allocate the moon.
+// The lower bound of both is 1: the job keeps at least the last line and
+// the last report, so 0 would not mean what it says.
 inline constexpr size_t max_log_lines = 1000000;
 inline constexpr size_t max_history = 10000;
 

@@ -181,9 +181,11 @@ jobs:
     max_restarts: 4294967296
     instances: 1001
     backoff: {jitter: -0.1}
+    log_lines: 0
+    history: 0
 )") == Lines{
       "jobs.yaml:5:19: \"max_restarts\" must not be negative, got \"-1\"",
-      "jobs.yaml:6:14: \"history\" must be at most 10000, got \"10001\"",
+      "jobs.yaml:6:14: \"history\" must be between 1 and 10000, got \"10001\"",
       "jobs.yaml:7:16: \"log_lines\" must be a whole number, got \"1.5\"",
       "jobs.yaml:8:16: \"instances\" must be between 1 and 1000, got \"0\"",
       "jobs.yaml:9:19: \"cpu\" must not be negative, got \"-5\"",
@@ -193,6 +195,8 @@ jobs:
       "jobs.yaml:13:19: \"max_restarts\" must be at most 4294967295, got \"4294967296\"",
       "jobs.yaml:14:16: \"instances\" must be between 1 and 1000, got \"1001\"",
       "jobs.yaml:15:23: \"jitter\" must not be negative, got \"-0.1\"",
+      "jobs.yaml:16:16: \"log_lines\" must be between 1 and 1000000, got \"0\"",
+      "jobs.yaml:17:14: \"history\" must be between 1 and 10000, got \"0\"",
   });
 }
 
