@@ -196,3 +196,44 @@ using supervisor_actor = caf::typed_actor<
     caf::reacts_to<signal_atom, int32_t>>;  // from the reactor's signalfd
 
 }  // namespace ffleet
+
+// ---- the control protocol (ffleet ctl over CAF networking, and HTTP) ----------
+//
+// One request type and one reply type: the network interface stays a single
+// handler, so client and daemon agree on it as long as these two types keep
+// their names and fields, whatever commands are added later. Both sides must
+// register them (see configure_control_plane).
+namespace ffleet {
+
+// A command of spec section 2 as words, e.g. {"status"}, {"stop", "cam-1"},
+// {"logs", "cam-1", "50"}; `token` is the shared secret, empty when none.
+struct ControlRequest {
+  std::string token;
+  std::vector<std::string> command;
+};
+
+// The outcome of a command. `code` is the exit code ctl uses (spec section 2:
+// 0 ok, 1 runtime failure, 2 usage or invalid job file); `kind` names the
+// outcome so HTTP can pick a status code ("ok", "unauthorized", "unknown_job",
+// "bad_request", "invalid_file", "refused", "timeout", "failed"); `body` is
+// JSON on success and a human sentence otherwise.
+struct ControlReply {
+  int32_t code = 0;
+  std::string kind = "ok";
+  std::string body;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, ControlRequest& x) {
+  return f(caf::meta::type_name("ffleet::ControlRequest"), x.token, x.command);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, ControlReply& x) {
+  return f(caf::meta::type_name("ffleet::ControlReply"), x.code, x.kind, x.body);
+}
+
+// Published on --control; answers by asking the supervisor.
+using control_actor = caf::typed_actor<caf::replies_to<ControlRequest>::with<ControlReply>>;
+
+}  // namespace ffleet

@@ -1,16 +1,161 @@
-// `ffleet ctl`: talks to a running daemon.
-#include <cstdio>
+// `ffleet ctl`: talks to a running daemon over CAF networking (spec section 2).
+//
+// One connection, one command, one reply, then exit with the reply's code:
+// 0 ok, 1 failure (unknown job, refused, daemon unreachable or lost), 2 usage
+// or an invalid job file on reload. The daemon sends JSON; this file only
+// decides how to show it.
+#include <sys/ioctl.h>
+#include <unistd.h>
 
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <memory>
+
+#include <caf/all.hpp>
+#include <nlohmann/json.hpp>
+
+#include "actors/control.hpp"
 #include "app/commands.hpp"
+#include "app/control_plane.hpp"
+#include "app/ctl_client.hpp"
+#include "src/report_text.hpp"
+#include "src/status_table.hpp"
+#include "src/token.hpp"
 
 namespace ffleet {
 
-std::function<int()> add_ctl_command(CLI::App& app) {
-  auto* cmd = app.add_subcommand("ctl", "Control a running fleet");
-  cmd->allow_extras();
-  return [] {
-    std::fprintf(stderr, "ffleet ctl: not available in this build yet\n");
+namespace {
+
+struct CtlOptions {
+  std::string connect = "127.0.0.1:7400";
+  std::string token_file;
+  std::string id;
+  bool json = false;
+  uint32_t lines = default_log_lines;
+};
+
+using nlohmann::json;
+
+// The terminal's width, so table rows do not wrap; 0 (no cut) when the
+// output goes to a pipe or file and COLUMNS does not say.
+size_t terminal_width() {
+  winsize ws{};
+  if (isatty(STDOUT_FILENO) && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0) return ws.ws_col;
+  if (const char* columns = std::getenv("COLUMNS")) return static_cast<size_t>(std::strtoul(columns, nullptr, 10));
+  return 0;
+}
+
+void print(const std::string& text) { std::fwrite(text.data(), 1, text.size(), stdout); }
+
+std::string id_list(const json& ids) {
+  if (!ids.is_array() || ids.empty()) return "(none)";
+  std::string out;
+  for (auto& id : ids) out += (out.empty() ? "" : " ") + id.get<std::string>();
+  return out;
+}
+
+int show_failure(const ControlReply& reply) {
+  auto body = json::parse(reply.body, nullptr, false);
+  std::string message = body.is_object() && body.contains("error") ? body["error"].get<std::string>() : reply.body;
+  std::fprintf(stderr, "ffleet ctl: %s\n", message.c_str());
+  if (body.is_object() && body.contains("errors"))
+    for (auto& e : body["errors"]) std::fprintf(stderr, "%s\n", e.get<std::string>().c_str());
+  return reply.code != 0 ? reply.code : exit_runtime_failure;
+}
+
+int show(const std::string& command, const CtlOptions& opt, const ControlReply& reply) {
+  if (reply.kind != "ok") return show_failure(reply);
+  bool raw_json = opt.json && (command == "status" || command == "report");
+  if (raw_json) {
+    print(reply.body + "\n");
+    return exit_ok;
+  }
+  auto body = json::parse(reply.body, nullptr, false);
+  if (body.is_discarded()) {  // not ours to interpret: show it as it came
+    print(reply.body + "\n");
+    return exit_ok;
+  }
+  if (command == "status") print(format_status_table(body, terminal_width()));
+  else if (command == "logs") print(format_log(body));
+  else if (command == "report") print(format_reports(body));
+  else if (command == "reload")
+    print("added: " + id_list(body["added"]) + "\nremoved: " + id_list(body["removed"]) +
+          "\nchanged: " + id_list(body["changed"]) + "\n");
+  else if (body.contains("job"))
+    print(body["job"].get<std::string>() + ": " + body.value("message", std::string()) + "\n");
+  else
+    print(body.value("message", std::string()) + "\n");
+  return exit_ok;
+}
+
+int run_ctl(const CtlOptions& opt, const std::string& command) {
+  std::signal(SIGPIPE, SIG_IGN);  // a dropped connection is an error code, not a death
+  std::string error;
+  auto daemon = parse_host_port(opt.connect, &error);
+  if (!daemon) {
+    std::fprintf(stderr, "ffleet ctl: --connect %s\n", error.c_str());
+    return exit_usage;
+  }
+  auto token = load_token(opt.token_file, &error);
+  if (!token) {
+    std::fprintf(stderr, "ffleet ctl: %s\n", error.c_str());
+    return exit_usage;
+  }
+  std::vector<std::string> words = {command};
+  if (!opt.id.empty()) words.push_back(opt.id);
+  if (command == "logs") words.push_back(std::to_string(opt.lines));
+
+  CallOutcome outcome;
+  {
+    // Small on purpose: one command needs no more than two workers, and no
+    // middleman worker threads.
+    caf::actor_system_config cfg;
+    cfg.set("scheduler.max-threads", 2);
+    cfg.set("middleman.workers", 0);
+    cfg.set("logger.console-verbosity", "quiet");
+    configure_control_plane(cfg);
+    caf::actor_system sys{cfg};
+    outcome = call_daemon(sys, *daemon, ControlRequest{*token, std::move(words)});
+  }
+  if (!outcome.answered) {
+    std::fprintf(stderr, "ffleet ctl: %s\n", outcome.error.c_str());
     return exit_runtime_failure;
+  }
+  return show(command, opt, outcome.reply);
+}
+
+}  // namespace
+
+std::function<int()> add_ctl_command(CLI::App& app) {
+  auto opt = std::make_shared<CtlOptions>();
+  auto* cmd = app.add_subcommand("ctl", "Control a running fleet");
+  cmd->add_option("--connect", opt->connect, "The daemon's --control address (HOST:PORT)")->capture_default_str();
+  cmd->add_option("--token-file", opt->token_file, "File holding the control token (or set FFLEET_TOKEN)");
+  cmd->require_subcommand(1);
+  cmd->fallthrough();  // --connect may also follow the command
+
+  auto* status = cmd->add_subcommand("status", "Show every job, or one, as a table or as JSON");
+  status->add_option("ID", opt->id, "A job id");
+  status->add_flag("--json", opt->json, "Print the status JSON of spec section 4");
+  for (auto [name, help] : {std::pair{"start", "Set the job's order to start"},
+                            std::pair{"stop", "Set the order to stop and wait for the process to exit"},
+                            std::pair{"restart", "Kill the process and start it again at once"},
+                            std::pair{"kill", "Stop the process but keep the order (it reconnects)"}}) {
+    cmd->add_subcommand(name, help)->add_option("ID", opt->id, "A job id")->required();
+  }
+  auto* logs = cmd->add_subcommand("logs", "Show the job's last log lines");
+  logs->add_option("ID", opt->id, "A job id")->required();
+  logs->add_option("-n,--lines", opt->lines, "How many lines")->capture_default_str();
+  auto* report = cmd->add_subcommand("report", "Show the job's run history");
+  report->add_option("ID", opt->id, "A job id")->required();
+  report->add_flag("--json", opt->json, "Print the run reports as JSON");
+  cmd->add_subcommand("reload", "Read the job file again and apply the difference");
+  cmd->add_subcommand("shutdown", "Stop every job and the daemon");
+
+  return [opt, cmd] {
+    auto chosen = cmd->get_subcommands();
+    return run_ctl(*opt, chosen.empty() ? std::string() : chosen.front()->get_name());
   };
 }
 

@@ -49,6 +49,16 @@ int run_fleet(const RunOptions& opt) {
   setup_logging(spdlog::level::from_str(opt.log_level),
                 opt.log_format == "json" ? LogFormat::json : LogFormat::text);
 
+  // An unprotected endpoint off loopback is refused before anything runs.
+  ControlOptions control;
+  control.control = opt.control;
+  control.http = opt.http;
+  control.token_file = opt.token_file;
+  if (auto problem = resolve_control_options(control); !problem.empty()) {
+    std::fprintf(stderr, "ffleet run: %s\n", problem.c_str());
+    return exit_usage;
+  }
+
   auto loaded = load_job_file(opt.file);
   if (!loaded.ok()) {
     for (auto& e : loaded.errors) std::fprintf(stderr, "%s\n", e.to_string().c_str());
@@ -81,10 +91,6 @@ int run_fleet(const RunOptions& opt) {
     caf::anon_send(supervisor, signal_atom::value, static_cast<int32_t>(signo));
   });
 
-  ControlOptions control;
-  control.control = opt.control;
-  control.http = opt.http;
-  control.token_file = opt.token_file;
   int rc = exit_ok;
   auto plane = start_control_plane(sys, supervisor, services.events, control);
   if (!plane) {
@@ -114,16 +120,16 @@ std::function<int()> add_run_command(CLI::App& app) {
   auto* cmd = app.add_subcommand("run", "Run the fleet of a job file in the foreground");
   cmd->add_option("FILE", opt->file, "The job file (YAML)")->required();
   cmd->add_option("--events", opt->events, "Append events as JSON lines to PATH (- = stdout)");
-  cmd->add_option("--control", opt->control, "Where `ffleet ctl` reaches the daemon (HOST:PORT)", true);
+  cmd->add_option("--control", opt->control, "Where `ffleet ctl` reaches the daemon (HOST:PORT)")->capture_default_str();
   cmd->add_option("--http", opt->http, "Serve the HTTP API, metrics and dashboard on HOST:PORT (off by default)");
   cmd->add_option("--token-file", opt->token_file,
                   "File holding the control token (or set FFLEET_TOKEN); required off loopback");
-  cmd->add_option("--log-level", opt->log_level, "trace|debug|info|warn|error", true)
+  cmd->add_option("--log-level", opt->log_level, "trace|debug|info|warn|error")->capture_default_str()
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}));
-  cmd->add_option("--log-format", opt->log_format, "text|json", true)->check(CLI::IsMember({"text", "json"}));
+  cmd->add_option("--log-format", opt->log_format, "text|json")->capture_default_str()->check(CLI::IsMember({"text", "json"}));
   cmd->add_option("--coalesce-ms", opt->coalesce_ms,
-                  "Batch quiet stderr output for up to this long before delivering it", true);
-  cmd->add_option("--sample-ms", opt->sample_ms, "CPU and memory sampling interval", true);
+                  "Batch quiet stderr output for up to this long before delivering it")->capture_default_str();
+  cmd->add_option("--sample-ms", opt->sample_ms, "CPU and memory sampling interval")->capture_default_str();
   cmd->add_flag("--enable-fault-injection", opt->fault_injection, "Accept `crash` commands (tests only)")
       ->group("");  // hidden
   return [opt] { return run_fleet(*opt); };

@@ -1,6 +1,7 @@
 // The control plane of a running fleet: the control actor that `ffleet ctl`
 // reaches over CAF networking, and the optional HTTP server (API, metrics,
-// dashboard). Both only forward requests to the supervisor.
+// dashboard). Both only forward requests to the supervisor, through the
+// control actor, which checks the token.
 #pragma once
 
 #include <memory>
@@ -13,14 +14,22 @@
 namespace ffleet {
 
 struct ControlOptions {
-  std::string control;     // HOST:PORT for ctl; empty = off
-  std::string http;        // HOST:PORT for HTTP; empty = off
-  std::string token_file;  // else FFLEET_TOKEN; required when control binds off loopback
+  std::string control;     // HOST:PORT for ctl; empty = off; port 0 = any (logged)
+  std::string http;        // HOST:PORT for HTTP; empty = off; port 0 = any (logged)
+  std::string token_file;  // else FFLEET_TOKEN; required when an endpoint binds off loopback
+  std::string token;       // filled by resolve_control_options
 };
 
-// Registers the network message types and loads the middleman. Call on the
-// config before the actor system is built.
+// Registers the network message types, loads the middleman and turns on
+// heartbeats, so either side of a connection notices a dead or frozen peer
+// within seconds. Call on the config before the actor system is built; ctl
+// and run both use it.
 void configure_control_plane(caf::actor_system_config& cfg);
+
+// Checks the addresses and loads the token into `options.token`. Refuses an
+// endpoint reachable from the network without a token. Returns "" when all
+// is well, else what is wrong (a usage error: exit 2, start nothing).
+std::string resolve_control_options(ControlOptions& options);
 
 // Running control endpoints; destroying it closes them.
 class ControlPlane {

@@ -1,0 +1,40 @@
+// The control actor: the one door into a running fleet for operators. `ffleet
+// ctl` reaches it over CAF networking and the HTTP front end asks it locally;
+// it checks the token, turns the command words into requests to the
+// supervisor (always with a timeout) and answers with a ControlReply.
+//
+// Commands (ControlRequest::command):
+//   status [ID]   start|stop|restart|kill ID   logs ID [N]   report ID
+//   reload        shutdown                     metrics       ping
+// Bodies are JSON (spec section 4 objects, log entries, run reports, the
+// reload's id lists, {"error": "..."} on failure), except for `metrics`,
+// whose body is the Prometheus text exposition.
+#pragma once
+
+#include <chrono>
+#include <string>
+
+#include "actors/messages.hpp"
+
+namespace ffleet {
+
+struct ControlArgs {
+  supervisor_actor supervisor;
+  std::string token;  // "" = no token required
+  // Queries answer quickly; `stop` waits for the process to exit, which can
+  // take a job's stop_timeout and more.
+  std::chrono::milliseconds query_timeout{20000};
+  std::chrono::milliseconds command_timeout{60000};
+};
+
+control_actor spawn_control(caf::actor_system& sys, ControlArgs args);
+
+// How long a client should wait for any reply: longer than the control
+// actor's own longest wait, so the client sees the daemon's answer (even a
+// timeout) rather than giving up first.
+constexpr std::chrono::milliseconds control_reply_timeout{75000};
+
+// Lines `logs` returns when the request does not say.
+constexpr uint32_t default_log_lines = 50;
+
+}  // namespace ffleet

@@ -1,0 +1,31 @@
+// The client side of the control protocol: one connection, one request, one
+// reply, and never a hang. A daemon that is not there fails the connect at
+// once; one that accepts TCP but does not speak (frozen, overloaded) fails it
+// after connect_timeout; one that dies or freezes mid-command is noticed
+// through CAF's heartbeats (see configure_control_plane) within about
+// connection-timeout, because pending remote requests are NOT failed when the
+// peer goes away (CAF field notes, section 6).
+#pragma once
+
+#include <chrono>
+#include <string>
+
+#include <caf/all.hpp>
+
+#include "actors/messages.hpp"
+#include "src/host_port.hpp"
+
+namespace ffleet {
+
+constexpr std::chrono::milliseconds connect_timeout{2000};
+
+struct CallOutcome {
+  bool answered = false;  // false: `error` says why there is no reply
+  ControlReply reply;
+  std::string error;
+};
+
+// Needs an actor system configured with configure_control_plane.
+CallOutcome call_daemon(caf::actor_system& sys, const HostPort& daemon, ControlRequest request);
+
+}  // namespace ffleet

@@ -1,0 +1,54 @@
+// The HTTP front end (cpp-httplib): JSON API, server-sent events, Prometheus
+// metrics and the dashboard page, served from httplib's own thread pool.
+// Those threads are not actors: every request asks the control actor through
+// a scoped_actor with a timeout (see ask_control).
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include <caf/all.hpp>
+
+#include "actors/messages.hpp"
+#include "src/host_port.hpp"
+
+namespace httplib {
+class Server;
+}
+
+namespace ffleet {
+
+class EventStreams;
+
+struct HttpArgs {
+  HostPort address;
+  control_actor control;
+  events_actor events;
+  std::string token;  // "" = open; else every /api and /metrics request needs "Authorization: Bearer <token>"
+};
+
+class HttpServer {
+ public:
+  // Binds (port 0: any free port) and serves on a thread of its own; null,
+  // with the reason in `error`, when the address cannot be bound.
+  static std::unique_ptr<HttpServer> start(caf::actor_system& sys, HttpArgs args, std::string* error);
+
+  // Ends the event streams, stops accepting, waits for running requests.
+  ~HttpServer();
+
+  uint16_t port() const { return port_; }
+
+ private:
+  HttpServer() = default;
+
+  std::unique_ptr<httplib::Server> server_;
+  std::unique_ptr<EventStreams> streams_;
+  std::thread thread_;
+  std::atomic<bool> finished_{false};  // listen_after_bind returned
+  uint16_t port_ = 0;
+};
+
+}  // namespace ffleet
