@@ -70,8 +70,8 @@ uint64_t OutputParser::apply(const ProgressReading& r, SteadyTime now, WallTime 
   // The first update only starts the windows: its counts cover the time
   // since ffmpeg started, which is unknown here.
   if (!first) {
-    if (frames > 0) frame_rate_.add(now, static_cast<double>(frames));
-    if (bytes > 0) byte_rate_.add(now, static_cast<double>(bytes));
+    frame_rate_.add(now, static_cast<double>(frames));
+    byte_rate_.add(now, static_cast<double>(bytes));
   }
 
   Progress p;

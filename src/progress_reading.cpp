@@ -92,8 +92,12 @@ ProgressBlock::Line ProgressBlock::add(std::string_view s) {
   // Outside a block only a known key starts one; inside, ffmpeg may add keys
   // we do not know, and they belong to the block all the same.
   if (!open_ && !is_block_key(key)) return Line::other;
-  open_ = true;
   std::string_view value = trim(s.substr(i + 1));
+  // ffmpeg's block values are one word ("speed=   1x" is padding): a line
+  // like "frame=  12 fps=3" is something else.
+  for (char c : value)
+    if (is_blank(c)) return Line::other;
+  open_ = true;
   if (key == "progress") return Line::end;
   ++fields_;
   if (key == "frame") reading_.frame = read_integer(value);
