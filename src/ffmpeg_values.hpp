@@ -31,4 +31,7 @@ std::optional<double> read_bitrate_kbps(std::string_view v);
 // "1.01x", "4e+04x".
 std::optional<double> read_speed(std::string_view v);
 
+// The same readers on a cursor are in ffmpeg_scan.hpp; these are those
+// plus "and nothing may follow the value".
+
 }  // namespace ffleet

@@ -19,30 +19,42 @@ std::string_view bracket(std::string_view s) {
 
 std::string_view to_string(LogLevel level) { return level_names[static_cast<size_t>(level)]; }
 
+namespace {
+// The level a bracket names, or none. One compare per candidate name.
+LogLevel level_named(std::string_view name) {
+  if (name.size() < 4) return LogLevel::none;
+  LogLevel l;
+  switch (name[0]) {
+    case 'q': l = LogLevel::quiet; break;
+    case 'p': l = LogLevel::panic; break;
+    case 'f': l = LogLevel::fatal; break;
+    case 'e': l = LogLevel::error; break;
+    case 'w': l = LogLevel::warning; break;
+    case 'i': l = LogLevel::info; break;
+    case 'v': l = LogLevel::verbose; break;
+    case 'd': l = LogLevel::debug; break;
+    case 't': l = LogLevel::trace; break;
+    default: return LogLevel::none;
+  }
+  return name == level_names[static_cast<size_t>(l)] ? l : LogLevel::none;
+}
+}  // namespace
+
 LevelSplit split_level_prefix(std::string_view line) {
-  LevelSplit out{LogLevel::none, line};
+  // Most lines have no prefix, or start right with the level: both are quick.
   std::string_view rest = line;
-  // "[name @ 0x...] " contexts: the object's parent, then the object itself.
-  for (int i = 0; i < 2; ++i) {
+  for (int contexts = 0; contexts <= 2; ++contexts) {
     std::string_view inside = bracket(rest);
-    if (inside.empty() || inside.find(" @ ") == std::string_view::npos) break;
+    if (inside.empty()) break;
+    LogLevel level = level_named(inside);
+    if (level != LogLevel::none) return LevelSplit{level, rest.substr(inside.size() + 3)};
+    // "[name @ 0x...] ": a context, at most two of them before the level.
+    if (contexts == 2 || inside.find(" @ ") == std::string_view::npos) break;
     rest.remove_prefix(inside.size() + 3);
   }
-  std::string_view inside = bracket(rest);
-  // Level names are 4 to 7 lowercase letters; "none" is never printed.
-  if (inside.size() >= 4 && inside.size() <= 7 && inside[0] >= 'a' && inside[0] <= 'z') {
-    for (size_t i = 1; i < log_level_count; ++i) {
-      if (inside == level_names[i]) {
-        out.level = static_cast<LogLevel>(i);
-        rest.remove_prefix(inside.size() + 3);
-        break;
-      }
-    }
-  }
-  // The contexts are part of the message when there is no level: without
-  // `level`, ffmpeg prints "[h264 @ 0x...] text" and that is the whole text.
-  if (out.level != LogLevel::none) out.text = rest;
-  return out;
+  // Without a level the contexts are part of the message: without `level`,
+  // ffmpeg prints "[h264 @ 0x...] text" and that is the whole text.
+  return LevelSplit{LogLevel::none, line};
 }
 
 uint64_t LevelCounts::total() const {

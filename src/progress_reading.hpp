@@ -37,7 +37,7 @@ struct ProgressReading {
 };
 
 // Whether `text` (a line without its level prefix) is a classic status line;
-// if so its fields are stored in `out`. A line counts when it starts with
+// if so its fields are stored in `out` (which is unspecified otherwise). A line counts when it starts with
 // frame=, size= or Lsize= and has a time= field: that tells it from the
 // block's lone "frame=26".
 bool read_status_line(std::string_view text, ProgressReading& out);
