@@ -23,11 +23,14 @@ uint64_t OutputParser::parse(std::string_view line, SteadyTime now, WallTime wal
         progress = false;
         break;
       case ProgressBlock::Line::field:
-        blocks_seen_ = true;
         break;
       case ProgressBlock::Line::end:
-        blocks_seen_ = true;
-        if (auto block = block_.take()) amount = apply(*block, now, wall);
+        // Only a complete block proves the run prints blocks: a stray
+        // "frame=..." line must not turn the status lines off.
+        if (auto block = block_.take()) {
+          blocks_seen_ = true;
+          amount = apply(*block, now, wall);
+        }
         break;
     }
   }

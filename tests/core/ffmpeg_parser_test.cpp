@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <fstream>
+#include <random>
 #include <set>
 #include <sstream>
 #include <string>
@@ -270,7 +271,7 @@ TEST_CASE("ffmpeg parser: a -progress block without frame= (audio only) advances
   CHECK(f.progress().size_bytes == 10528);
 }
 
-TEST_CASE("ffmpeg parser: keys unknown to us inside a block belong to the block; the first stream's q counts") {
+TEST_CASE("ffmpeg parser: keys unknown to us inside a block belong to the block, and the first stream's q counts") {
   Fixture f;
   f.feed("frame=5");
   f.feed("stream_0_0_q=28.0");
@@ -353,7 +354,7 @@ TEST_CASE("ffmpeg parser: prelude sizes are configurable and one dropped line sa
   CHECK(parser.prelude() == std::vector<std::string>{"a", "b", "... 1 line truncated ...", "d"});
 }
 
-TEST_CASE("ffmpeg parser: the prelude ends at the first progress line; later log lines are not in it") {
+TEST_CASE("ffmpeg parser: the prelude ends at the first progress line and later log lines are not in it") {
   Fixture f;
   f.feed("[info] Input #0, lavfi");
   f.feed("[info] Stream mapping:");
@@ -565,4 +566,37 @@ TEST_CASE("ffmpeg parser: real ffmpeg 5.1 on a missing input: no progress, the e
   CHECK_FALSE(levels.parser.progress());
   CHECK(levels.parser.prelude() == std::vector<std::string>{"[error] /nonexistent.mp4: No such file or directory"});
   CHECK(levels.parser.levels()[LogLevel::error] == 1);
+}
+
+// ---- robustness -------------------------------------------------------------------
+
+TEST_CASE("ffmpeg parser: every prefix of a status line, and random bytes, parse without harm") {
+  Fixture f;
+  const std::string line = std::string("[info] ") + classic + " elapsed=0:00:04.97 q=1.0 Lq=2.0";
+  for (size_t n = 0; n <= line.size(); ++n) f.feed(std::string_view(line).substr(0, n));
+  std::mt19937 rng(1);
+  const std::string alphabet = "frame=sizeLtimq0123456789.:-+eNA/xkKiBMb[]@ \t\x01\xff";
+  for (int i = 0; i < 20000; ++i) {
+    std::string junk = (i % 2) ? "frame=" : "size=";
+    size_t len = rng() % 80;
+    for (size_t k = 0; k < len; ++k) junk += alphabet[rng() % alphabet.size()];
+    f.feed(junk);
+  }
+  CHECK(f.parser.progress());  // still there, values whatever the junk said
+}
+
+TEST_CASE("ffmpeg parser: a stray key=value line does not turn the status lines off") {
+  Fixture f;
+  f.feed("frame=  12 fps=3 q=1.0 size=N/A");  // cut short: no time=
+  f.feed("speed=1x");
+  CHECK(f.feed(classic) == 123);
+  CHECK(f.progress().frame == 123);
+}
+
+TEST_CASE("ffmpeg parser: an empty value before the next key does not swallow that key") {
+  Fixture f;
+  f.feed("size= time=00:00:01.50 bitrate=N/A speed=1x");
+  CHECK(f.parser.last_line_was_progress());
+  CHECK(f.progress().time_s == Approx(1.5));
+  CHECK(f.progress().speed == 1);
 }

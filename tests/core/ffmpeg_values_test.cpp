@@ -1,12 +1,17 @@
 // The value readers of ffmpeg's progress fields, ffmpeg 4.x to 7.x.
 #include <catch2/catch.hpp>
 
+#include <charconv>
+#include <cstring>
+#include <random>
+#include <string>
+
 #include "src/ffmpeg_values.hpp"
 
 using namespace ffleet;
 using Catch::Detail::Approx;
 
-TEST_CASE("ffmpeg values: sizes in kB, KiB, MiB, GiB and bare bytes; kB is 1024 bytes as ffmpeg counts it") {
+TEST_CASE("ffmpeg values: sizes in kB, KiB, MiB, GiB and bare bytes, where kB is 1024 bytes as ffmpeg counts it") {
   CHECK(read_size_bytes("1024kB") == 1048576);
   CHECK(read_size_bytes("443kB") == 453632);
   CHECK(read_size_bytes("512KiB") == 524288);
@@ -58,4 +63,36 @@ TEST_CASE("ffmpeg values: bitrates in kbit/s, speeds with their x, plain numbers
   CHECK_FALSE(read_number("nan"));
   CHECK(read_integer("123") == 123);
   CHECK(read_integer("-3") == -3);
+}
+
+TEST_CASE("ffmpeg values: the fast decimal path gives exactly std::from_chars's double") {
+  std::mt19937_64 rng(7);
+  for (int i = 0; i < 200000; ++i) {
+    // Up to 15 significant digits, the point anywhere: what ffmpeg prints and more.
+    int digits = 1 + static_cast<int>(rng() % 15);
+    std::string s = (rng() % 4 == 0) ? "-" : "";
+    int point = static_cast<int>(rng() % (digits + 1));
+    for (int d = 0; d < digits; ++d) {
+      if (d == point && d > 0) s += '.';
+      s += static_cast<char>('0' + rng() % 10);
+    }
+    double expected = 0;
+    std::from_chars(s.data(), s.data() + s.size(), expected);
+    auto got = read_number(s);
+    REQUIRE(got);
+    INFO(s);
+    REQUIRE(std::memcmp(&*got, &expected, sizeof expected) == 0);
+  }
+}
+
+TEST_CASE("ffmpeg values: long, huge or odd numbers fall back to std::from_chars and stay correct") {
+  CHECK(*read_number("1234567890.1234567") == Approx(1234567890.1234567));
+  CHECK(*read_number("1e300") == 1e300);
+  CHECK(*read_number("-.5") == -0.5);
+  CHECK(*read_number("2.") == 2.0);
+  CHECK_FALSE(read_number("."));
+  CHECK_FALSE(read_number("-"));
+  CHECK_FALSE(read_number("1e999"));  // inf
+  CHECK_FALSE(read_integer("1234567890123456789012"));
+  CHECK(read_integer("123456789012345678") == 123456789012345678);
 }
