@@ -67,7 +67,7 @@ int run_fleet(const RunOptions& opt) {
 
   caf::actor_system_config cfg;
   cfg.set("scheduler.max-threads", 2);
-  cfg.set("logger.console-verbosity", "quiet");
+  cfg.set("logger.console-verbosity", caf::atom("quiet"));
   configure_control_plane(cfg);
   caf::actor_system sys{cfg};
 

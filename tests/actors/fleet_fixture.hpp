@@ -9,6 +9,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <caf/all.hpp>
@@ -100,12 +101,12 @@ class TestFleet {
     return supervisor_;
   }
 
-  // Waits for the first event (not yet consumed) that matches; fails the test
+  // Waits for the first event that matches and no earlier wait consumed; fails the test
   // after `timeout`. Every event seen is kept in events().
   Json wait_event(const std::function<bool(const Json&)>& match, std::chrono::milliseconds timeout = 30s) {
-    for (size_t i = consumed_; i < events_.size(); ++i) {
-      if (match(events_[i])) {
-        consumed_ = i + 1;
+    for (size_t i = 0; i < events_.size(); ++i) {
+      if (!consumed_[i] && match(events_[i])) {
+        consumed_[i] = true;
         return events_[i];
       }
     }
@@ -121,8 +122,9 @@ class TestFleet {
           caf::after(std::chrono::duration_cast<std::chrono::milliseconds>(left)) >> [] {});
       if (!got) continue;
       events_.push_back(*got);
+      consumed_.push_back(false);
       if (match(*got)) {
-        consumed_ = events_.size();
+        consumed_.back() = true;
         return *got;
       }
     }
@@ -149,6 +151,19 @@ class TestFleet {
 
   JobStatus status(const job_actor& job) { return ask<JobStatus>(job, status_atom::value); }
 
+  // Waits until the job's log has a line containing `text`: a helper prints
+  // once it is ready (its signal handlers installed), so a test that stops
+  // it does not race its start-up. Polls with a deadline.
+  std::string wait_output(const job_actor& job, const std::string& text, std::chrono::milliseconds timeout = 30s) {
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    for (;;) {
+      for (auto& e : ask<std::vector<LogEntry>>(job, logs_atom::value, uint32_t{1000}))
+        if (e.text.find(text) != std::string::npos) return e.text;
+      if (std::chrono::steady_clock::now() > deadline) FAIL("no output line with: " << text);
+      std::this_thread::sleep_for(20ms);
+    }
+  }
+
  private:
   static ReactorOptions reactor_options() {
     ReactorOptions o;
@@ -163,7 +178,7 @@ class TestFleet {
   std::vector<job_actor> jobs_;
   supervisor_actor supervisor_;
   std::vector<Json> events_;
-  size_t consumed_ = 0;
+  std::vector<bool> consumed_;  // each event satisfies one wait at most
 };
 
 }  // namespace ffleet::test

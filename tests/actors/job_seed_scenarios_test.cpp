@@ -68,8 +68,8 @@ TEST_CASE("job: with reconnect a finished run restarts by itself; a second start
   REQUIRE(st.reconnect_in_s.has_value());
   CHECK(*st.reconnect_in_s > 0);
   CHECK(start(f, j).message == "already started");
-  auto run2 = f.wait_state("again", "running");
-  CHECK(run2["run"] == 2);
+  auto run2 = f.wait_event([](const Json& e) { return e["event"] == "state" && e["to"] == "running" && e["run"] == 2; });
+  CHECK(run2["from"] == "starting");
   f.wait_exit("again");
   stop(f, j);
   st = f.status(j);
@@ -124,7 +124,7 @@ TEST_CASE("job: stop with wait returns only after the process exited (exit 255 i
   TestFleet f;
   auto j = f.spawn(job_spec("slow-stop", helper("helper_sigintwait")));
   start(f, j);
-  f.wait_state("slow-stop", "running");
+  f.wait_output(j, "waiting for SIGINT");
   auto t0 = std::chrono::steady_clock::now();
   auto r = stop(f, j, true);
   auto waited = std::chrono::steady_clock::now() - t0;
@@ -139,7 +139,7 @@ TEST_CASE("job: a process exiting 255 on SIGINT ends finished", "[job][seed]") {
   TestFleet f;
   auto j = f.spawn(job_spec("sigint", helper("helper_sigint")));
   start(f, j);
-  f.wait_state("sigint", "running");
+  f.wait_output(j, "waiting for SIGINT");
   stop(f, j);
   auto e = f.wait_exit("sigint");
   CHECK(e["state"] == "finished");
@@ -152,7 +152,7 @@ TEST_CASE("job: a process ignoring SIGINT stays finishing, then is killed after 
   spec.stop_timeout = 1s;
   auto j = f.spawn(spec);
   start(f, j);
-  f.wait_state("stubborn", "running");
+  f.wait_output(j, "ignoring SIGINT");
   auto t0 = std::chrono::steady_clock::now();
   stop(f, j);
   f.wait_state("stubborn", "finishing");
@@ -191,9 +191,9 @@ TEST_CASE("job: stale with reconnect goes killed, running, killed again", "[job]
   auto j = f.spawn(spec);
   start(f, j);
   f.wait_state("stale-loop", "killed");
-  auto r2 = f.wait_state("stale-loop", "running");
-  CHECK(r2["run"] == 2);
-  f.wait_state("stale-loop", "killed");
+  f.wait_event([](const Json& e) { return e["event"] == "state" && e["to"] == "running" && e["run"] == 2; });
+  auto again = f.wait_state("stale-loop", "killed");
+  CHECK(again["run"] == 2);
 }
 
 TEST_CASE("job: progress keeps a job from going stale", "[job][seed]") {
@@ -203,10 +203,10 @@ TEST_CASE("job: progress keeps a job from going stale", "[job][seed]") {
   auto j = f.spawn(spec);
   start(f, j);
   f.wait_state("busy", "running");
+  auto t0 = std::chrono::steady_clock::now();
   auto stale = f.wait_event([](const Json& e) { return e["event"] == "stale"; });
-  // The helper printed progress for 2.5 s, so stale cannot fire before that.
-  auto run_start = f.events().front();
-  (void)run_start;
+  // The helper printed progress for 2.5 s, then stalled: stale fires 1 s later.
+  CHECK(std::chrono::steady_clock::now() - t0 >= 3s);
   auto st = f.status(j);
   REQUIRE(st.progress.has_value());
   CHECK(st.progress->frame > 10);
@@ -218,8 +218,8 @@ TEST_CASE("job: timeout stops the job after its maximum runtime, the order stays
   auto spec = job_spec("timed", helper("helper_sigint"));
   spec.timeout = 1s;
   auto j = f.spawn(spec);
-  start(f, j);
   auto t0 = std::chrono::steady_clock::now();
+  start(f, j);
   f.wait_event([](const Json& e) { return e["event"] == "timeout"; });
   auto e = f.wait_exit("timed");
   CHECK(std::chrono::steady_clock::now() - t0 >= 900ms);

@@ -62,10 +62,13 @@ inline bool eventually(const std::function<bool()>& condition, std::chrono::mill
 
 class Daemon {
  public:
-  Daemon(const ScratchDir& dir, const std::string& job_file, std::vector<std::string> extra = {})
+  // control: the --control address ("" = off; "127.0.0.1:0" = any free port,
+  // which the daemon logs as "control: listening on HOST:PORT").
+  Daemon(const ScratchDir& dir, const std::string& job_file, std::vector<std::string> extra = {},
+         std::string control = "")
       : events_path_(dir.file("events.jsonl")), log_path_(dir.file("daemon.log")) {
     std::vector<std::string> args = {FFLEET_BINARY, "run", job_file, "--events", events_path_,
-                                     "--control", "", "--coalesce-ms", "20", "--sample-ms", "200"};
+                                     "--control", control, "--coalesce-ms", "20", "--sample-ms", "200"};
     args.insert(args.end(), extra.begin(), extra.end());
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
@@ -120,9 +123,11 @@ class Daemon {
     bool ok = eventually(
         [&] {
           read_events();
-          for (; consumed_ < events_.size(); ++consumed_) {
-            if (match(events_[consumed_])) {
-              found = events_[consumed_++];
+          consumed_.resize(events_.size(), false);
+          for (size_t i = 0; i < events_.size(); ++i) {
+            if (!consumed_[i] && match(events_[i])) {
+              consumed_[i] = true;
+              found = events_[i];
               return true;
             }
           }
@@ -157,7 +162,7 @@ class Daemon {
   bool reaped_ = false;
   size_t offset_ = 0;
   std::vector<Json> events_;
-  size_t consumed_ = 0;
+  std::vector<bool> consumed_;  // each event satisfies one wait at most
 };
 
 }  // namespace ffleet::test
