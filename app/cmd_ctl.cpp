@@ -113,7 +113,7 @@ int run_ctl(const CtlOptions& opt, const std::string& command) {
     caf::actor_system_config cfg;
     cfg.set("scheduler.max-threads", 2);
     cfg.set("middleman.workers", 0);
-    cfg.set("logger.console-verbosity", "quiet");
+    cfg.set("logger.console-verbosity", caf::atom("quiet"));
     configure_control_plane(cfg);
     caf::actor_system sys{cfg};
     outcome = call_daemon(sys, *daemon, ControlRequest{*token, std::move(words)});

@@ -50,9 +50,11 @@ caf::behavior caller(caf::stateful_actor<caller_state>* self, control_actor remo
 std::string connect_error(const HostPort& daemon, const caf::error& e) {
   std::string why;
   if (e == caf::sec::request_timeout)
-    why = "no answer within " + std::to_string(connect_timeout.count() / 1000) + " s";
+    why = "no answer within " + std::to_string(connect_timeout.count() / 1000) + " s: frozen or overloaded?";
+  else if (e == caf::sec::connection_timeout)
+    why = "it accepted the connection but does not answer: frozen or overloaded?";
   else if (e == caf::sec::cannot_connect_to_node)
-    why = "connection refused";
+    why = "nothing listens there";
   else
     why = caf::to_string(e);
   return "cannot reach the daemon at " + daemon.to_string() + " (" + why + "); is `ffleet run` running there?";

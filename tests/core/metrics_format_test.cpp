@@ -1,0 +1,158 @@
+// The Prometheus text formatter: families, labels, escaping, values.
+#include <catch2/catch.hpp>
+
+#include <limits>
+#include <regex>
+#include <set>
+#include <sstream>
+
+#include "src/metrics_format.hpp"
+
+using namespace ffleet;
+
+namespace {
+
+JobStatus job(const std::string& id, State state) {
+  JobStatus s;
+  s.id = id;
+  s.state = state;
+  return s;
+}
+
+std::vector<std::string> lines(const std::string& text) {
+  std::vector<std::string> out;
+  std::istringstream in(text);
+  for (std::string l; std::getline(in, l);) out.push_back(l);
+  return out;
+}
+
+bool has_line(const std::string& text, const std::string& line) {
+  for (auto& l : lines(text))
+    if (l == line) return true;
+  return false;
+}
+
+}  // namespace
+
+TEST_CASE("metrics: label values escape backslash, quote and newline", "[metrics]") {
+  CHECK(escape_label_value("plain-id_1.x") == "plain-id_1.x");
+  CHECK(escape_label_value("a\\b") == "a\\\\b");
+  CHECK(escape_label_value("say \"hi\"") == "say \\\"hi\\\"");
+  CHECK(escape_label_value("two\nlines") == "two\\nlines");
+}
+
+TEST_CASE("metrics: sample values", "[metrics]") {
+  CHECK(format_sample_value(0) == "0");
+  CHECK(format_sample_value(3) == "3");
+  CHECK(format_sample_value(12345678901.0) == "12345678901");
+  CHECK(format_sample_value(12.5) == "12.5");
+  CHECK(format_sample_value(0.1) == "0.1");
+  CHECK(format_sample_value(-2.25) == "-2.25");
+  CHECK(format_sample_value(std::numeric_limits<double>::quiet_NaN()) == "NaN");
+  CHECK(format_sample_value(std::numeric_limits<double>::infinity()) == "+Inf");
+  CHECK(format_sample_value(-std::numeric_limits<double>::infinity()) == "-Inf");
+  CHECK(std::stod(format_sample_value(1.0 / 3)) == 1.0 / 3);  // round-trips
+}
+
+TEST_CASE("metrics: one state gauge per job and state, 1 for the current one", "[metrics]") {
+  auto a = job("cam-1", State::running);
+  a.states.entered = {0, 3, 3, 0, 2, 0};
+  auto b = job("cam-2", State::failed);
+  auto text = format_metrics({a, b}, std::nullopt);
+  CHECK(has_line(text, "# TYPE ffleet_job_state gauge"));
+  CHECK(has_line(text, "ffleet_job_state{job=\"cam-1\",state=\"running\"} 1"));
+  CHECK(has_line(text, "ffleet_job_state{job=\"cam-1\",state=\"failed\"} 0"));
+  CHECK(has_line(text, "ffleet_job_state{job=\"cam-2\",state=\"failed\"} 1"));
+  int ones = 0, samples = 0;
+  for (auto& l : lines(text))
+    if (l.rfind("ffleet_job_state{", 0) == 0) {
+      ++samples;
+      ones += l.back() == '1';
+    }
+  CHECK(samples == 12);
+  CHECK(ones == 2);
+  CHECK(has_line(text, "# TYPE ffleet_job_transitions_total counter"));
+  CHECK(has_line(text, "ffleet_job_transitions_total{job=\"cam-1\",state=\"starting\"} 3"));
+  CHECK(has_line(text, "ffleet_job_transitions_total{job=\"cam-1\",state=\"failed\"} 2"));
+  CHECK(has_line(text, "ffleet_jobs{state=\"running\"} 1"));
+  CHECK(has_line(text, "ffleet_jobs{state=\"failed\"} 1"));
+  CHECK(has_line(text, "ffleet_jobs{state=\"killed\"} 0"));
+}
+
+TEST_CASE("metrics: per-job gauges and counters; progress only once there is some", "[metrics]") {
+  auto a = job("a", State::running);
+  a.restarts = 4;
+  a.cpu_percent = 12.5;
+  a.memory_bytes = 123456789;
+  a.uptime_s = 61.25;
+  a.stale_kills = 1;
+  a.limit_kills = 2;
+  a.progress = Progress{};
+  a.progress->frame = 1234;
+  a.progress->fps = 25;
+  a.progress->speed = 1.01;
+  a.progress->bitrate_kbps = 170.5;
+  auto b = job("b", State::finished);
+  auto text = format_metrics({a, b}, std::nullopt);
+  CHECK(has_line(text, "ffleet_job_restarts_total{job=\"a\"} 4"));
+  CHECK(has_line(text, "ffleet_job_cpu_percent{job=\"a\"} 12.5"));
+  CHECK(has_line(text, "ffleet_job_memory_bytes{job=\"a\"} 123456789"));
+  CHECK(has_line(text, "ffleet_job_uptime_seconds{job=\"a\"} 61.25"));
+  CHECK(has_line(text, "ffleet_job_progress_frames{job=\"a\"} 1234"));
+  CHECK(has_line(text, "ffleet_job_progress_fps{job=\"a\"} 25"));
+  CHECK(has_line(text, "ffleet_job_progress_speed{job=\"a\"} 1.01"));
+  CHECK(has_line(text, "ffleet_job_progress_bitrate_kbps{job=\"a\"} 170.5"));
+  CHECK(has_line(text, "ffleet_job_stale_kills_total{job=\"a\"} 1"));
+  CHECK(has_line(text, "ffleet_job_limit_kills_total{job=\"a\"} 2"));
+  CHECK(has_line(text, "ffleet_job_restarts_total{job=\"b\"} 0"));
+  CHECK(text.find("ffleet_job_progress_frames{job=\"b\"}") == std::string::npos);
+  CHECK(text.find("process_cpu_seconds_total") == std::string::npos);  // not asked for
+}
+
+TEST_CASE("metrics: every family has HELP and TYPE once, before its samples", "[metrics]") {
+  auto a = job("a", State::running);
+  a.progress = Progress{};
+  auto text = format_metrics({a, job("b", State::killed)}, ProcessUsage{1.5, 4096});
+  CHECK(has_line(text, "process_cpu_seconds_total 1.5"));
+  CHECK(has_line(text, "process_resident_memory_bytes 4096"));
+  std::regex sample(R"(^([a-z_]+)(\{[^}]*\})? \S+$)");
+  std::set<std::string> typed, helped, finished;
+  std::string current;
+  for (auto& l : lines(text)) {
+    INFO(l);
+    if (l.rfind("# HELP ", 0) == 0) {
+      auto name = l.substr(7, l.find(' ', 7) - 7);
+      CHECK(helped.insert(name).second);
+      if (!current.empty()) finished.insert(current);
+      current = name;
+      continue;
+    }
+    if (l.rfind("# TYPE ", 0) == 0) {
+      auto name = l.substr(7, l.find(' ', 7) - 7);
+      CHECK(name == current);
+      CHECK(typed.insert(name).second);
+      auto type = l.substr(l.rfind(' ') + 1);
+      CHECK((type == "gauge" || type == "counter"));
+      if (type == "counter") CHECK(name.size() > 6);
+      continue;
+    }
+    std::smatch m;
+    REQUIRE(std::regex_match(l, m, sample));
+    CHECK(m[1] == current);  // samples of a family are contiguous
+    CHECK(finished.count(m[1]) == 0);
+  }
+  CHECK(typed.size() == 15);
+  CHECK(text.back() == '\n');
+}
+
+TEST_CASE("metrics: a job id with characters that need escaping stays one label", "[metrics]") {
+  auto text = format_metrics({job("we\"ird\\id", State::running)}, std::nullopt);
+  CHECK(has_line(text, "ffleet_job_restarts_total{job=\"we\\\"ird\\\\id\"} 0"));
+}
+
+TEST_CASE("metrics: an empty fleet still has every fleet-wide family", "[metrics]") {
+  auto text = format_metrics({}, ProcessUsage{0, 0});
+  CHECK(has_line(text, "ffleet_jobs{state=\"finished\"} 0"));
+  CHECK(has_line(text, "# TYPE ffleet_job_state gauge"));
+  CHECK(has_line(text, "process_resident_memory_bytes 0"));
+}
