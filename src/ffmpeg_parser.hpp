@@ -8,13 +8,13 @@
 // with real recent rates.
 //
 // It returns how much the run progressed, which drives stale detection: the
-// frames written since the previous update, or, for outputs without a frame
-// counter (audio only), the milliseconds of media time written. As in the
-// seed, a run that prints but does not advance is stale.
+// frames written since the previous update, or, while the frame counter is
+// absent or still 0 (audio-only output), the milliseconds of media time
+// written. As in the seed, a run that prints but does not advance is stale.
 //
 // When a run prints both forms (`-progress pipe:2` keeps the status line),
-// the blocks win once seen: their size is exact bytes and their time is in
-// microseconds, while the status line rounds both.
+// the blocks win once a whole block was seen: their size is exact bytes and
+// their time is in microseconds, while the status line rounds both.
 #pragma once
 
 #include <cstddef>

@@ -15,11 +15,6 @@ std::string_view bracket(std::string_view s) {
   return s.substr(1, close - 1);
 }
 
-}  // namespace
-
-std::string_view to_string(LogLevel level) { return level_names[static_cast<size_t>(level)]; }
-
-namespace {
 // The level a bracket names, or none. One compare per candidate name.
 LogLevel level_named(std::string_view name) {
   if (name.size() < 4) return LogLevel::none;
@@ -38,7 +33,10 @@ LogLevel level_named(std::string_view name) {
   }
   return name == level_names[static_cast<size_t>(l)] ? l : LogLevel::none;
 }
+
 }  // namespace
+
+std::string_view to_string(LogLevel level) { return level_names[static_cast<size_t>(level)]; }
 
 LevelSplit split_level_prefix(std::string_view line) {
   // Most lines have no prefix, or start right with the level: both are quick.

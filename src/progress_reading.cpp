@@ -69,10 +69,7 @@ BlockKey block_key(std::string_view k) {
 
 bool is_key_char(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_'; }
 
-}  // namespace
-
-namespace {
-
+// The fields of a status line that we read.
 enum class Field { none, unknown, frame, fps, q, size, time, bitrate, dup, drop, speed };
 
 bool has(const char* p, const char* end, std::string_view word) {
