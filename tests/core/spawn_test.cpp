@@ -292,6 +292,18 @@ TEST_CASE("spawn: no child survives a SIGKILL of the daemon", "[spawn]") {
     for (;;) pause();
   }
   close(report[1]);
+  // Whatever fails below, the stand-in daemon must not outlive the test.
+  struct Reap {
+    pid_t pid;
+    bool done = false;
+    bool kill_now() {  // SIGKILL and reap, once
+      if (done) return true;
+      done = true;
+      kill(pid, SIGKILL);
+      return waitpid(pid, nullptr, 0) == pid;
+    }
+    ~Reap() { kill_now(); }
+  } reap{daemon};
   pid_t grandchild = -1;
   pollfd p{report[0], POLLIN, 0};
   REQUIRE(poll(&p, 1, 10000) == 1);
@@ -300,8 +312,7 @@ TEST_CASE("spawn: no child survives a SIGKILL of the daemon", "[spawn]") {
   REQUIRE(grandchild > 0);
   CHECK_FALSE(process_gone(grandchild));
 
-  kill(daemon, SIGKILL);
-  REQUIRE(waitpid(daemon, nullptr, 0) == daemon);
+  REQUIRE(reap.kill_now());
   CHECK(eventually([&] { return process_gone(grandchild); }));
 }
 

@@ -13,13 +13,23 @@ static void on_sigint(int) { _exit(255); }
 
 int main(int argc, char** argv) {
   bool escape = argc > 1 && !std::strcmp(argv[1], "--escape");
+  int ready[2];
+  if (pipe(ready) != 0) return 1;
   pid_t grandchild = fork();
   if (grandchild == 0) {
     signal(SIGINT, SIG_IGN);
     if (escape) setsid();
+    close(ready[0]);
+    close(ready[1]);  // tells the parent: set up
     sleep(3600);
     _exit(0);
   }
+  // The line below promises a grandchild that is set up: wait for it.
+  close(ready[1]);
+  char c;
+  while (read(ready[0], &c, 1) < 0) {
+  }
+  close(ready[0]);
   signal(SIGINT, on_sigint);
   std::fprintf(stderr, "helper_forker: pid %d grandchild %d\n", getpid(), grandchild);
   for (;;) pause();
