@@ -50,7 +50,8 @@ tr:hover td { background:#131a21; }
 .s-finishing { background:var(--finishing); } .s-failed { background:var(--failed); } .s-killed { background:var(--killed); }
 .note { color:var(--dim); font-size:11px; margin-left:4px; }
 .spark { display:inline-flex; align-items:center; gap:6px; }
-.spark svg { width:64px; height:18px; }
+.spark svg { flex:none; width:64px; height:18px; background:#0c1116; border-radius:2px; }
+.spark > span { min-width:44px; text-align:right; font-variant-numeric:tabular-nums; }
 .spark polyline { fill:none; stroke-width:1.5; }
 .cpu polyline { stroke:var(--starting); } .mem polyline { stroke:var(--killed); }
 .acts button { padding:2px 7px; font-size:12px; }
