@@ -121,7 +121,7 @@ struct Reactor::Loop {
       if (c.kind == Command::kAdopt) insert(c.id, c.child, std::move(c.sink));
       else if (c.kind == Command::kSignals) close(c.sigfd);
     // Kill them all first so they die in parallel, then reap each.
-    for (auto& [id, c] : children) kill(-c.pid, SIGKILL);
+    for (auto& [id, c] : children) kill_group(c, SIGKILL);
     for (auto& [id, c] : children) {
       siginfo_t info{};
       while (c.pidfd >= 0 && waitid(static_cast<idtype_t>(P_PIDFD), c.pidfd, &info, WEXITED) != 0 &&
@@ -134,6 +134,12 @@ struct Reactor::Loop {
     close_fd(wakefd);
     close_fd(bulkfd);
     close_fd(epfd);
+  }
+
+  // Only ever called while the child is not reaped, so the group id is still
+  // ours. A bad pid must never turn into kill(-1) or kill(1).
+  static void kill_group(const Child& c, int sig) {
+    if (c.pid > 1) kill(-c.pid, sig);
   }
 
   static void add(int ep, int fd, uint32_t events, uint64_t data) {
@@ -204,11 +210,11 @@ struct Reactor::Loop {
       switch (c.kind) {
         case Command::kAdopt: insert(c.id, c.child, std::move(c.sink)); break;
         case Command::kSignalGroup:
-          if (Child* ch = find(c.id)) kill(-ch->pid, c.sig);
+          if (Child* ch = find(c.id)) kill_group(*ch, c.sig);
           break;
         case Command::kKillClose:
           if (Child* ch = find(c.id)) {
-            kill(-ch->pid, SIGKILL);
+            kill_group(*ch, SIGKILL);
             final_drain(*ch);
             close_pipe(*ch);
           }
@@ -222,7 +228,7 @@ struct Reactor::Loop {
           break;
         case Command::kRelease:
           if (Child* ch = find(c.id)) {
-            kill(-ch->pid, SIGKILL);
+            kill_group(*ch, SIGKILL);
             ch->released = true;
             ch->sink = {};  // its captures (actor handles) die here, on this thread
             close_pipe(*ch);
@@ -358,7 +364,7 @@ struct Reactor::Loop {
     Child& c = it->second;
     // Leftovers of its process group first: the zombie still holds the pid,
     // so the group id cannot name anybody else yet.
-    kill(-c.pid, SIGKILL);
+    kill_group(c, SIGKILL);
     siginfo_t info{};
     int r;
     while ((r = waitid(static_cast<idtype_t>(P_PIDFD), c.pidfd, &info, WEXITED | WNOHANG)) != 0 &&

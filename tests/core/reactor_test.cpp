@@ -12,6 +12,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
+#include <cstdlib>
 #include <deque>
 #include <fstream>
 #include <memory>
@@ -485,10 +486,12 @@ TEST_CASE("reactor: a child's exit reaches on_exit within milliseconds", "[react
   CHECK(ms[ms.size() / 2] < 20);  // target 2 ms; loose for sanitizers and a busy machine
 }
 
-// Not run by default: `test_core "[.reactor-load]"`. Prints the reactor's CPU
-// for a fleet of fake ffmpegs printing progress twice a second.
+// Not run by default: `test_core "[.reactor-load]"` (FFLEET_LOAD_CHILDREN=N
+// for another fleet size). Prints the reactor's CPU for a fleet of fake
+// ffmpegs printing progress twice a second.
 TEST_CASE("reactor: CPU for 1000 helper_fakeffmpeg children", "[.reactor-load]") {
-  const int n = 1000;
+  const char* env_n = std::getenv("FFLEET_LOAD_CHILDREN");
+  const int n = env_n ? std::atoi(env_n) : 1000;
   const auto period = 10s;
   Reactor reactor;
   reactor.start();
