@@ -1,6 +1,7 @@
 #include "src/job_status.hpp"
 
 #include "src/time_format.hpp"
+#include "src/utf8.hpp"
 
 namespace ffleet {
 
@@ -21,7 +22,7 @@ void to_json(nlohmann::json& j, const JobStatus& s) {
       {"cpu_percent", s.cpu_percent},
       {"memory_bytes", s.memory_bytes},
       {"progress", s.progress ? nlohmann::json(*s.progress) : nlohmann::json(nullptr)},
-      {"last_line", s.last_line},
+      {"last_line", valid_utf8(s.last_line)},  // ffmpeg output is not always UTF-8
       {"uptime_s", s.uptime_s},
       {"restarts", s.restarts},
       {"stale_kills", s.stale_kills},

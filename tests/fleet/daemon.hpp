@@ -93,16 +93,26 @@ class Daemon {
 
   // Waits for the daemon to exit; returns its exit code (-signal if killed).
   int wait_exit(std::chrono::milliseconds timeout = 60s) {
-    int status = 0;
-    bool done = eventually([&] { return ::waitpid(pid_, &status, WNOHANG) == pid_; }, timeout);
+    bool done = eventually([&] { return !running(); }, timeout);
     if (!done) FAIL("the daemon did not exit; its log:\n" << log());
-    reaped_ = true;
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
+    return WIFEXITED(exit_status_) ? WEXITSTATUS(exit_status_) : -WTERMSIG(exit_status_);
   }
 
   std::string log() const {
     std::ifstream in(log_path_);
     return std::string(std::istreambuf_iterator<char>(in), {});
+  }
+
+  // True while the daemon runs; an exit is remembered so waits fail fast.
+  bool running() {
+    if (reaped_) return false;
+    int status = 0;
+    if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+      reaped_ = true;
+      exit_status_ = status;
+      return false;
+    }
+    return true;
   }
 
   // Reads events appended since the last call.
@@ -122,6 +132,7 @@ class Daemon {
     Json found;
     bool ok = eventually(
         [&] {
+          if (!running()) return true;  // checked below
           read_events();
           consumed_.resize(events_.size(), false);
           for (size_t i = 0; i < events_.size(); ++i) {
@@ -134,21 +145,24 @@ class Daemon {
           return false;
         },
         timeout);
-    if (!ok) FAIL("timed out waiting for an event; daemon log:\n" << log());
+    if (!ok || found.is_null()) FAIL("no such event (daemon running: " << running() << "); daemon log:\n" << log());
     return found;
   }
 
   // Counts matching events until `n` were seen (from the start of the stream).
   void wait_count(const std::function<bool(const Json&)>& match, size_t n, std::chrono::milliseconds timeout = 60s) {
+    size_t seen = 0;
     bool ok = eventually(
         [&] {
+          if (!running()) return true;
           read_events();
           size_t count = 0;
           for (auto& e : events_) count += match(e) ? 1 : 0;
+          seen = count;
           return count >= n;
         },
         timeout);
-    if (!ok) FAIL("timed out waiting for " << n << " events; daemon log:\n" << log());
+    if (!ok || seen < n) FAIL("timed out waiting for " << n << " events; daemon log:\n" << log());
   }
 
   const std::vector<Json>& events() {
@@ -160,6 +174,7 @@ class Daemon {
   std::string events_path_, log_path_;
   pid_t pid_ = -1;
   bool reaped_ = false;
+  int exit_status_ = 0;
   size_t offset_ = 0;
   std::vector<Json> events_;
   std::vector<bool> consumed_;  // each event satisfies one wait at most

@@ -91,7 +91,7 @@ TEST_CASE("ffleet run: an invalid reload leaves the fleet untouched and is logge
 TEST_CASE("ffleet run: SIGTERM with a job ignoring SIGINT ends after its stop_timeout, nothing left", "[fleet][shutdown]") {
   ScratchDir dir("stubborn");
   auto file = dir.write("jobs.yaml", "version: 1\njobs:\n  - id: stubborn\n    binary: " + helper("helper_ignoresigint") +
-                                         "\n    stop_timeout: 1s\n  - id: polite\n    binary: sleep\n    args: [\"300\"]\n");
+                                         "\n    args: []\n    stop_timeout: 1s\n  - id: polite\n    binary: sleep\n    args: [\"300\"]\n");
   Daemon d(dir, file);
   d.wait_count(is_running_event, 2);
   auto pids = running_pids(d);
@@ -109,7 +109,7 @@ TEST_CASE("ffleet run: SIGTERM with a job ignoring SIGINT ends after its stop_ti
 TEST_CASE("ffleet run: a second SIGINT kills every job at once", "[fleet][shutdown]") {
   ScratchDir dir("double");
   auto file = dir.write("jobs.yaml", "version: 1\njobs:\n  - id: stubborn\n    binary: " + helper("helper_ignoresigint") +
-                                         "\n    stop_timeout: 60s\n");
+                                         "\n    args: []\n    stop_timeout: 60s\n");
   Daemon d(dir, file);
   d.wait_count(is_running_event, 1);
   d.signal(SIGINT);
