@@ -10,9 +10,11 @@
 //    daemon would make ffmpeg unstoppable);
 //  - the environment is exactly the one given (empty by default), the working
 //    directory the one given (empty: the daemon's);
-//  - the child gets SIGKILL when the thread that spawned it exits, so no
-//    child outlives the daemon, not even a SIGKILLed one (see spawn.cpp on
-//    why that thread must live as long as the daemon).
+//  - the child gets SIGKILL when the *thread* that spawned it exits
+//    (PR_SET_PDEATHSIG), so no child outlives the daemon, not even a
+//    SIGKILLed one. Hence: call spawn_child only from threads that live as
+//    long as the daemon (CAF's worker threads do), never from a short-lived
+//    std::thread, or its children die with it.
 //
 // The child is made with clone(CLONE_VM | CLONE_VFORK | CLONE_PIDFD): no
 // page tables are copied (fast for a big daemon) and the pidfd is race-free.
