@@ -39,7 +39,7 @@ TEST_CASE("job: every stderr line of a run is read before the run ends", "[job][
   for (size_t i = 0; i < 10000; ++i) REQUIRE(log[i].text == "line " + std::to_string(i + 1));
 }
 
-TEST_CASE("job: a grandchild holding the pipe open does not stop the stop; it is gone afterwards", "[job][process]") {
+TEST_CASE("job: a grandchild holding the pipe open does not stop the stop, it is gone afterwards", "[job][process]") {
   TestFleet f;
   auto spec = job_spec("forker", helper("helper_forker"));
   spec.stop_timeout = 2s;

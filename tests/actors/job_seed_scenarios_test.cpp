@@ -55,7 +55,7 @@ TEST_CASE("job: the state changes of a short run are exactly finished>starting>r
   CHECK(st.states[State::finished] == 1);
 }
 
-TEST_CASE("job: with reconnect a finished run restarts by itself; a second start does nothing", "[job][seed]") {
+TEST_CASE("job: with reconnect a finished run restarts by itself, a second start does nothing", "[job][seed]") {
   TestFleet f;
   auto spec = job_spec("again", "sleep", {"0.3"});
   spec.reconnect = true;

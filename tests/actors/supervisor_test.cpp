@@ -96,7 +96,7 @@ TEST_CASE("supervisor: a job actor that crashes is restarted, its process killed
   CHECK(pid_of(f, sup, "b") == b_pid);
 }
 
-TEST_CASE("supervisor: reload adds, removes and changes jobs; unchanged jobs keep their process", "[supervisor][reload]") {
+TEST_CASE("supervisor: reload adds, removes and changes jobs, unchanged jobs keep their process", "[supervisor][reload]") {
   TestFleet f;
   TempFile file("sup-reload");
   file.write(R"(version: 1

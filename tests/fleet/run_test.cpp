@@ -43,7 +43,7 @@ TEST_CASE("ffleet run: 50 jobs come up, SIGTERM stops them all and the daemon ex
   CHECK(ev.back()["action"] == "stopped");
 }
 
-TEST_CASE("ffleet run: SIGHUP reloads; unchanged jobs keep their pid", "[fleet][reload]") {
+TEST_CASE("ffleet run: SIGHUP reloads, unchanged jobs keep their pid", "[fleet][reload]") {
   ScratchDir dir("reload");
   auto file = dir.write("jobs.yaml", sleepers(3));
   Daemon d(dir, file);

@@ -56,7 +56,7 @@ TEST_CASE("ffleet validate: a file with five mistakes prints all five as FILE:LI
   CHECK(std::count(out.text.begin(), out.text.end(), '\n') == 5);
 }
 
-TEST_CASE("ffleet version prints the version; a bad command line exits 2", "[cli]") {
+TEST_CASE("ffleet version prints the version, a bad command line exits 2", "[cli]") {
   auto v = run("version");
   CHECK(v.code == 0);
   CHECK(v.text.rfind("ffleet ", 0) == 0);
