@@ -32,7 +32,7 @@ inline caf::actor_system_config& test_config() {
   static caf::actor_system_config cfg = [] {
     caf::actor_system_config c;
     c.set("scheduler.max-threads", 2);
-    c.set("logger.console-verbosity", "quiet");
+    c.set("logger.console-verbosity", caf::atom("quiet"));
     return c;
   }();
   return cfg;
