@@ -16,7 +16,7 @@
 
 using namespace ffleet;
 
-TEST_CASE("host_port: IPv4, names, bracketed IPv6, port 0; errors say why", "[control]") {
+TEST_CASE("host_port: IPv4, names, bracketed IPv6, port 0, and errors that say why", "[control]") {
   std::string error;
   auto a = parse_host_port("127.0.0.1:7400", &error);
   REQUIRE(a);
@@ -42,7 +42,7 @@ TEST_CASE("host_port: only what cannot leave the machine is loopback", "[control
     CHECK_FALSE(is_loopback(h));
 }
 
-TEST_CASE("token: from a file (trimmed), else FFLEET_TOKEN; equal only when equal", "[control]") {
+TEST_CASE("token: from a file (trimmed), else FFLEET_TOKEN, equal only when equal", "[control]") {
   auto dir = std::filesystem::temp_directory_path() / ("ffleet-token-" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
   std::ofstream((dir / "t").string()) << "  abc123\n";

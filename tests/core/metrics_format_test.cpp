@@ -79,7 +79,7 @@ TEST_CASE("metrics: one state gauge per job and state, 1 for the current one", "
   CHECK(has_line(text, "ffleet_jobs{state=\"killed\"} 0"));
 }
 
-TEST_CASE("metrics: per-job gauges and counters; progress only once there is some", "[metrics]") {
+TEST_CASE("metrics: per-job gauges and counters, progress only once there is some", "[metrics]") {
   auto a = job("a", State::running);
   a.restarts = 4;
   a.cpu_percent = 12.5;

@@ -168,7 +168,7 @@ TEST_CASE("ctl logs and report: the job's lines and its run history", "[fleet][c
   CHECK(runs[0]["last_progress"]["frame"].get<int>() > 0);
 }
 
-TEST_CASE("ctl reload: prints what changed; an invalid file prints every error and exits 2", "[fleet][ctl][reload]") {
+TEST_CASE("ctl reload: prints what changed, and for an invalid file every error with exit 2", "[fleet][ctl][reload]") {
   Fleet f("ctl-reload");
   f.dir.write("jobs.yaml", "version: 1\n"
                            "defaults:\n"
