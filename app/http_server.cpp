@@ -7,6 +7,7 @@
 #include "app/dashboard_page.hpp"
 #include "app/http_api.hpp"
 #include "app/http_events.hpp"
+#include "src/host_port.hpp"
 #include "src/logging.hpp"
 #include "src/token.hpp"
 
@@ -37,10 +38,27 @@ bool foreign_origin(const httplib::Request& req) {
   return host != req.get_header_value("Host");
 }
 
-// Before routing: the bearer token for the API and metrics, the origin check
-// for changes.
+// Without a token the server only listens on loopback, but a web page can
+// still reach it through DNS rebinding (evil.example resolving to 127.0.0.1,
+// which makes the page "same origin"). Its requests then name that host in
+// the Host header: only loopback names are accepted.
+bool rebound_host(const httplib::Request& req) {
+  if (!req.has_header("Host")) return false;  // not a browser
+  auto host = req.get_header_value("Host");
+  if (!host.empty() && host.front() == '[') host = host.substr(1, host.find(']') - 1);
+  else if (auto colon = host.rfind(':'); colon != std::string::npos) host = host.substr(0, colon);
+  return !is_loopback(host);
+}
+
+// Before routing: the bearer token for the API and metrics (else the Host
+// check), the origin check for changes.
 httplib::Server::HandlerResponse guard(const std::string& token, const httplib::Request& req,
                                        httplib::Response& res) {
+  if (token.empty() && rebound_host(req)) {
+    log_warn("", "http: refused " + req.method + " " + req.path + " for host " + req.get_header_value("Host"));
+    json_error(res, 403, "this server answers only to loopback host names; configure a token to serve others");
+    return httplib::Server::HandlerResponse::Handled;
+  }
   if (!token.empty() && needs_token(req.path)) {
     const std::string prefix = "Bearer ";
     auto header = req.get_header_value("Authorization");

@@ -150,6 +150,10 @@ TEST_CASE("http: errors are JSON with the right status", "[fleet][http]") {
   check_error(f.post("/api/v1/jobs/cam-1/explode"), 404);
   CHECK(Json::parse(f.get("/api/v1/jobs/nope")->body)["error"] == "unknown job \"nope\"");
 
+  // DNS rebinding: a page whose host name resolves to 127.0.0.1.
+  check_error(f.client().Get("/api/v1/jobs", {{"Host", "evil.example:" + std::to_string(f.port)}}), 403);
+  CHECK(f.client().Get("/api/v1/jobs", {{"Host", "localhost:" + std::to_string(f.port)}})->status == 200);
+
   // A page elsewhere must not drive the fleet through the operator's browser.
   auto forged = f.client().Post("/api/v1/jobs/cam-1/stop", {{"Origin", "http://evil.example"}}, "", "text/plain");
   check_error(forged, 403);
