@@ -77,11 +77,14 @@ void add_api_routes(httplib::Server& server, ControlCall call) {
              [call](const httplib::Request& req, httplib::Response& res) {
                send_reply(res, call({"report", req.matches[1]}));
              });
+  // POSTs take no body. The content-reader form of the handler runs before
+  // httplib reads one, so `curl -X POST URL` (no Content-Length at all) works
+  // instead of being refused with 400.
   server.Post("/api/v1/jobs/" + id_pattern + "/(start|stop|restart|kill)",
-              [call](const httplib::Request& req, httplib::Response& res) {
+              [call](const httplib::Request& req, httplib::Response& res, const httplib::ContentReader&) {
                 send_reply(res, call({req.matches[2], req.matches[1]}));
               });
-  server.Post("/api/v1/reload", [call](const httplib::Request&, httplib::Response& res) {
+  server.Post("/api/v1/reload", [call](const httplib::Request&, httplib::Response& res, const httplib::ContentReader&) {
     send_reply(res, call({"reload"}));
   });
   server.Get("/metrics", [call](const httplib::Request&, httplib::Response& res) {
