@@ -40,11 +40,7 @@ struct Run {
   size_t lines = 0;         // log lines of this run (the ring may hold older ones too)
   std::vector<std::string> prelude;
   LevelCounts levels;
-  // resource usage, for the run report
-  double cpu_max = 0, cpu_sum = 0;
-  uint64_t memory_max = 0;
-  double memory_sum = 0;
-  uint64_t samples = 0;
+  ResourceStats usage;      // from the limiter, for the run report
 };
 
 struct job_state {
@@ -198,9 +194,10 @@ void start_run(job_ptr self) {
   run.started_wall = WallClock::now();
   job_actor me{self};
   run.waiter = spawn_waiter(self, WaiterArgs{me, run.number, st.svc.reactor, st.spec.stop_timeout});
+  auto notify_every = stale_notify_interval(st.spec.stale_timeout);
   if (st.spec.stale_timeout.count() > 0)
-    run.staler = spawn_staler(self, StalerArgs{me, run.number, st.spec.stale_timeout});
-  run.reader = spawn_reader(self, ReaderArgs{me, run.number, run.waiter, run.staler, st.svc.reactor});
+    run.staler = spawn_staler(self, StalerArgs{me, run.number, st.spec.stale_timeout, notify_every});
+  run.reader = spawn_reader(self, ReaderArgs{me, run.number, run.waiter, run.staler, notify_every, st.svc.reactor});
   run.limiter = spawn_limiter(self, LimiterArgs{me, run.number, st.spec.limits, st.svc.sampler, run.pid});
 
   // From here on the reactor feeds the reader; the waiter owns the process.
@@ -291,12 +288,7 @@ void finish_run(job_ptr self, const RunEnd& end) {
   report.prelude = std::move(run.prelude);
   report.log = st.log.tail(std::min(run.lines, st.log.size()));
   report.levels = run.levels;
-  if (run.samples > 0) {
-    report.usage.cpu_max = run.cpu_max;
-    report.usage.cpu_avg = run.cpu_sum / static_cast<double>(run.samples);
-    report.usage.memory_max = run.memory_max;
-    report.usage.memory_avg = static_cast<uint64_t>(run.memory_sum / static_cast<double>(run.samples));
-  }
+  report.usage = run.usage;
   st.history.push(std::move(report));
   emit(st.svc.events, exit_event(st.spec.id, run.number, run.pid, &end.status, cls.state, runtime_s, reason));
 
@@ -448,7 +440,22 @@ job_actor::behavior_type job_impl(job_ptr self, JobSpec spec, Services svc) {
         start_run(self);
         return {true, "started"};
       },
-      [=](status_atom) { return build_status(self); },
+      [=](status_atom) -> caf::result<JobStatus> {
+        auto& st = self->state;
+        if (!st.run) return build_status(self);
+        // Progress lives in the reader while the run lasts: ask it.
+        auto promise = self->make_response_promise<JobStatus>();
+        self->request(st.run->reader, std::chrono::seconds(5), status_atom::value)
+            .then(
+                [=](ReaderSnapshot& snap) mutable {
+                  auto s = build_status(self);
+                  s.progress = std::move(snap.progress);
+                  if (!snap.last_line.empty()) s.last_line = std::move(snap.last_line);
+                  promise.deliver(std::move(s));
+                },
+                [=](caf::error&) mutable { promise.deliver(build_status(self)); });  // the run just ended
+        return promise;
+      },
       [=](logs_atom, uint32_t n) { return self->state.log.tail(n); },
       [=](report_atom) {
         auto& h = self->state.history.reports();
@@ -485,9 +492,10 @@ job_actor::behavior_type job_impl(job_ptr self, JobSpec spec, Services svc) {
         if (!current_run(st, run)) return;
         for (auto& line : batch.lines) st.log.push(std::move(line));
         st.run->lines += batch.lines.size();
-        if (batch.progress) st.progress = std::move(batch.progress);
-        if (!batch.last_line.empty()) st.last_line = std::move(batch.last_line);
+        if (!batch.lines.empty()) st.last_line = batch.lines.back().text;
         if (batch.final) {
+          st.progress = std::move(batch.progress);
+          if (!batch.last_line.empty()) st.last_line = std::move(batch.last_line);
           st.run->prelude = std::move(batch.prelude);
           st.run->levels = batch.levels;
         }
@@ -502,17 +510,12 @@ job_actor::behavior_type job_impl(job_ptr self, JobSpec spec, Services svc) {
         emit(st.svc.events, stale_event(st.spec.id, run, current_pid(st), idle_s));
         begin_stop(self, "stale timeout after " + format_duration(st.spec.stale_timeout) + ", no progress");
       },
-      [=](usage_atom, uint64_t run, double cpu, uint64_t rss) {
+      [=](usage_atom, uint64_t run, double cpu, uint64_t rss, const ResourceStats& stats) {
         auto& st = self->state;
         if (!current_run(st, run)) return;
         st.cpu = cpu;
         st.memory = rss;
-        auto& r = *st.run;
-        r.cpu_max = std::max(r.cpu_max, cpu);
-        r.cpu_sum += cpu;
-        r.memory_max = std::max(r.memory_max, rss);
-        r.memory_sum += static_cast<double>(rss);
-        ++r.samples;
+        st.run->usage = stats;
       },
       [=](limit_atom, uint64_t run, const std::string& resource, double value, double limit) {
         auto& st = self->state;

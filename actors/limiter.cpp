@@ -1,17 +1,48 @@
 #include "actors/limiter.hpp"
 
+#include <algorithm>
+#include <cmath>
+
 namespace ffleet {
 
 namespace {
 
 using Clock = std::chrono::steady_clock;
 
+// A sample is passed on when it moved this much, or after max_silence.
+constexpr double cpu_step = 1.0;            // percentage points
+constexpr double memory_step = 0.01;        // fraction of the last value sent
+constexpr auto max_silence = std::chrono::seconds(5);
+
 struct limiter_state {
   LimiterArgs args;
   std::optional<Clock::time_point> cpu_over_since, memory_over_since;
   bool fired = false;
+  ResourceStats stats;
+  double cpu_sum = 0, memory_sum = 0;
+  uint64_t samples = 0;
+  double sent_cpu = -1;
+  uint64_t sent_memory = 0;
+  Clock::time_point sent_at;
   static inline const char* name = "limiter";
 };
+
+void account(limiter_state& st, double cpu, uint64_t rss) {
+  ++st.samples;
+  st.cpu_sum += cpu;
+  st.memory_sum += static_cast<double>(rss);
+  st.stats.cpu_max = std::max(st.stats.cpu_max, cpu);
+  st.stats.memory_max = std::max(st.stats.memory_max, rss);
+  st.stats.cpu_avg = st.cpu_sum / static_cast<double>(st.samples);
+  st.stats.memory_avg = static_cast<uint64_t>(st.memory_sum / static_cast<double>(st.samples));
+}
+
+bool worth_sending(const limiter_state& st, double cpu, uint64_t rss, Clock::time_point now) {
+  if (st.sent_cpu < 0 || now - st.sent_at >= max_silence) return true;
+  if (std::abs(cpu - st.sent_cpu) >= cpu_step) return true;
+  double base = static_cast<double>(std::max<uint64_t>(st.sent_memory, 1));
+  return std::abs(static_cast<double>(rss) - static_cast<double>(st.sent_memory)) / base >= memory_step;
+}
 
 using limiter_ptr = limiter_actor::stateful_pointer<limiter_state>;
 
@@ -34,9 +65,15 @@ limiter_actor::behavior_type limiter_impl(limiter_ptr self, LimiterArgs args) {
       [=](usage_atom, double cpu, uint64_t rss) {
         auto& st = self->state;
         auto& lim = st.args.limits;
-        self->send(st.args.job, usage_atom::value, st.args.run, cpu, rss);
-        if (st.fired) return;
         auto now = Clock::now();
+        account(st, cpu, rss);
+        if (worth_sending(st, cpu, rss, now)) {
+          self->send(st.args.job, usage_atom::value, st.args.run, cpu, rss, st.stats);
+          st.sent_cpu = cpu;
+          st.sent_memory = rss;
+          st.sent_at = now;
+        }
+        if (st.fired) return;
         if (lim.cpu > 0 && exceeded_long_enough(st.cpu_over_since, cpu > lim.cpu, now, lim.duration)) {
           st.fired = true;
           self->send(st.args.job, limit_atom::value, st.args.run, std::string("cpu"), cpu, lim.cpu);

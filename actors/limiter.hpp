@@ -1,7 +1,9 @@
 // The limiter: one per run. Receives the run's CPU and memory samples from
-// the fleet-wide sampler, passes them to the job (for status and the run
-// report) and, when a limit has been exceeded continuously for
-// limits.duration, tells the job once, which kills the process.
+// the fleet-wide sampler, keeps their maximum and average for the run report,
+// passes them to the job when they changed noticeably (or every few seconds:
+// a fleet of idle jobs should not cost a message per job per second) and,
+// when a limit has been exceeded continuously for limits.duration, tells the
+// job once, which kills the process.
 #pragma once
 
 #include "actors/messages.hpp"

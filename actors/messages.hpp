@@ -5,7 +5,8 @@
 //   supervisor ──start/stop/kill/restart/status/update/shutdown──▶ job
 //   job ──spawns per run, linked──▶ reader, waiter, staler, limiter
 //   reactor thread ──output, exit (anon_send)──▶ reader ──exit──▶ waiter
-//   reader ──output batch──▶ job      reader ──progress──▶ staler
+//   reader ──log lines──▶ job          reader ──progress──▶ staler
+//   job ──status?──▶ reader (live progress, for status queries)
 //   waiter ──run ended──▶ job         staler ──stale──▶ job
 //   sampler (fleet-wide tick) ──usage──▶ limiter ──usage, limit──▶ job
 //   job, supervisor ──event (a JSON line)──▶ events
@@ -71,16 +72,24 @@ inline std::string error_text(const caf::error& e) {
 
 // ---- payloads -----------------------------------------------------------------
 
-// What the reader made of one chunk of stderr.
+// What the reader made of stderr: new log lines, sent as they come. Progress
+// is not sent line by line (the job asks the reader for it, see
+// ReaderSnapshot): a fleet printing only progress costs no message per line.
 struct OutputBatch {
   std::vector<LogEntry> lines;         // new non-progress lines
-  std::optional<Progress> progress;    // set when the chunk carried progress
-  std::string last_line;               // last line of any kind, if any
+  std::optional<Progress> progress;    // last progress (final batch only)
+  std::string last_line;               // last line of any kind (final batch only)
   // The last batch of a run (sent before the exit) carries the parser's
   // summary for the run report.
   bool final = false;
   std::vector<std::string> prelude;
   LevelCounts levels;
+};
+
+// The reader's live view of the run, for status queries.
+struct ReaderSnapshot {
+  std::optional<Progress> progress;
+  std::string last_line;
 };
 
 // What the waiter knows when a run is over.
@@ -107,6 +116,8 @@ struct ReloadResult {
 // Local-only payloads: never serialized, so CAF need not inspect them.
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(ffleet::OutputBatch)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(ffleet::RunEnd)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(ffleet::ReaderSnapshot)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(ffleet::ResourceStats)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(ffleet::ExitStatus)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(ffleet::JobSpec)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(ffleet::FleetSpec)
@@ -133,7 +144,8 @@ using events_actor = caf::typed_actor<
 using reader_actor = caf::typed_actor<
     caf::reacts_to<register_atom, ChildId>,          // the reactor's id, for flow-control acks
     caf::reacts_to<output_atom, std::string, bool>,  // chunk, ack requested
-    caf::reacts_to<exit_atom, ExitStatus>>;
+    caf::reacts_to<exit_atom, ExitStatus>,
+    caf::replies_to<status_atom>::with<ReaderSnapshot>>;
 
 // Per run: waits for the process to end and escalates a stop.
 using waiter_actor = caf::typed_actor<
@@ -174,7 +186,7 @@ using job_actor = caf::typed_actor<
     caf::reacts_to<output_atom, uint64_t, OutputBatch>,      // run, batch
     caf::reacts_to<exit_atom, uint64_t, RunEnd>,             // run, end
     caf::reacts_to<stale_atom, uint64_t, double>,            // run, idle seconds
-    caf::reacts_to<usage_atom, uint64_t, double, uint64_t>,  // run, cpu, rss
+    caf::reacts_to<usage_atom, uint64_t, double, uint64_t, ResourceStats>,  // run, cpu, rss, stats so far
     caf::reacts_to<limit_atom, uint64_t, std::string, double, double>,  // run, resource, value, limit
     caf::reacts_to<reconnect_atom, uint64_t>,                // timer generation
     caf::reacts_to<timeout_atom, uint64_t>>;                 // timer generation

@@ -12,6 +12,8 @@ struct reader_state {
   OutputParser parser;
   std::optional<ChildId> child;
   bool ack_pending = false;  // an ack was asked for before we knew the child id
+  std::chrono::steady_clock::time_point staler_told{};
+  std::string last_line;
   static inline const char* name = "reader";
 };
 
@@ -24,28 +26,31 @@ OutputBatch parse_lines(reader_ptr self, Feed&& feed, bool& progressed) {
   OutputBatch batch;
   auto now = std::chrono::steady_clock::now();
   auto wall = std::chrono::system_clock::now();
-  bool saw_progress = false;
+  std::string_view last;
   feed([&](std::string_view line, bool truncated) {
     uint64_t amount = st.parser.parse(line, now, wall);
     if (amount > 0) progressed = true;
-    if (st.parser.last_line_was_progress()) {
-      saw_progress = true;
-    } else {
+    if (!st.parser.last_line_was_progress()) {
       std::string text(line);
       if (truncated) text += " [truncated]";
       batch.lines.push_back(LogEntry{wall, std::move(text)});
     }
-    batch.last_line.assign(line.data(), line.size());
+    last = line;
   });
-  if (saw_progress) batch.progress = st.parser.progress();
+  if (!last.empty()) st.last_line.assign(last.data(), last.size());
   return batch;
 }
 
 void deliver(reader_ptr self, OutputBatch batch, bool progressed) {
   auto& st = self->state;
-  bool empty = batch.lines.empty() && !batch.progress && batch.last_line.empty() && !batch.final;
-  if (!empty) self->send(st.args.job, output_atom::value, st.args.run, std::move(batch));
-  if (progressed && st.args.staler) self->send(st.args.staler, progress_atom::value);
+  if (!batch.lines.empty() || batch.final) self->send(st.args.job, output_atom::value, st.args.run, std::move(batch));
+  if (progressed && st.args.staler) {
+    auto now = std::chrono::steady_clock::now();
+    if (now - st.staler_told >= st.args.staler_every) {
+      st.staler_told = now;
+      self->send(st.args.staler, progress_atom::value);
+    }
+  }
 }
 
 reader_actor::behavior_type reader_impl(reader_ptr self, ReaderArgs args) {
@@ -69,6 +74,7 @@ reader_actor::behavior_type reader_impl(reader_ptr self, ReaderArgs args) {
           else self->state.ack_pending = true;
         }
       },
+      [=](status_atom) { return ReaderSnapshot{self->state.parser.progress(), self->state.last_line}; },
       [=](exit_atom, const ExitStatus& status) {
         auto& st = self->state;
         bool progressed = false;
@@ -77,7 +83,8 @@ reader_actor::behavior_type reader_impl(reader_ptr self, ReaderArgs args) {
         batch.final = true;
         batch.prelude = st.parser.prelude();
         batch.levels = st.parser.levels();
-        if (!batch.progress) batch.progress = st.parser.progress();
+        batch.progress = st.parser.progress();
+        batch.last_line = st.last_line;
         deliver(self, std::move(batch), progressed);
         self->send(st.args.waiter, exit_atom::value, status);
         self->quit();

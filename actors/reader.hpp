@@ -15,6 +15,7 @@ struct ReaderArgs {
   uint64_t run = 0;
   waiter_actor waiter;
   staler_actor staler;   // invalid when stale detection is off
+  std::chrono::milliseconds staler_every{0};  // tell the staler at most this often
   Reactor* reactor = nullptr;
 };
 

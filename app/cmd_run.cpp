@@ -37,6 +37,7 @@ struct RunOptions {
   int coalesce_ms = 100;
   int sample_ms = 1000;
   bool fault_injection = false;
+  std::string scheduler = "sharing";
 };
 
 int run_fleet(const RunOptions& opt) {
@@ -67,6 +68,10 @@ int run_fleet(const RunOptions& opt) {
 
   caf::actor_system_config cfg;
   cfg.set("scheduler.max-threads", 2);
+  // Work stealing keeps idle workers polling in short sleeps: measured, that
+  // was most of the daemon's CPU with 1000 quiet jobs. Sharing sleeps on a
+  // condition variable until there is work.
+  cfg.set("scheduler.policy", opt.scheduler == "stealing" ? caf::atom("stealing") : caf::atom("sharing"));
   cfg.set("logger.console-verbosity", caf::atom("quiet"));
   configure_control_plane(cfg);
   caf::actor_system sys{cfg};
@@ -130,6 +135,9 @@ std::function<int()> add_run_command(CLI::App& app) {
   cmd->add_option("--coalesce-ms", opt->coalesce_ms,
                   "Batch quiet stderr output for up to this long before delivering it")->capture_default_str();
   cmd->add_option("--sample-ms", opt->sample_ms, "CPU and memory sampling interval")->capture_default_str();
+  cmd->add_option("--scheduler", opt->scheduler, "CAF scheduler policy: sharing|stealing")
+      ->check(CLI::IsMember({"sharing", "stealing"}))
+      ->group("");  // hidden: for benchmarks
   cmd->add_flag("--enable-fault-injection", opt->fault_injection, "Accept `crash` commands (tests only)")
       ->group("");  // hidden
   return [opt] { return run_fleet(*opt); };
