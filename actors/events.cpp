@@ -20,6 +20,15 @@ nlohmann::json pid_json(std::optional<int> pid) {
   return pid ? nlohmann::json(*pid) : nlohmann::json(nullptr);
 }
 
+// The fields every event about one run of a job carries.
+nlohmann::json run_event(const char* kind, const std::string& job, uint64_t run, std::optional<int> pid) {
+  auto e = base(kind);
+  e["job"] = job;
+  e["run"] = run;
+  e["pid"] = pid_json(pid);
+  return e;
+}
+
 struct events_state {
   std::FILE* file = nullptr;
   bool owns_file = false;
@@ -81,12 +90,9 @@ void emit(const events_actor& events, nlohmann::json event) {
 
 nlohmann::json state_event(const std::string& job, State from, State to, uint64_t run,
                            std::optional<int> pid, const std::string& reason) {
-  auto e = base("state");
-  e["job"] = job;
+  auto e = run_event("state", job, run, pid);
   e["from"] = std::string(to_string(from));
   e["to"] = std::string(to_string(to));
-  e["run"] = run;
-  e["pid"] = pid_json(pid);
   e["reason"] = reason;
   return e;
 }
@@ -94,10 +100,7 @@ nlohmann::json state_event(const std::string& job, State from, State to, uint64_
 nlohmann::json exit_event(const std::string& job, uint64_t run, std::optional<int> pid,
                           const ExitStatus* status, State state, double runtime_s,
                           const std::string& reason) {
-  auto e = base("exit");
-  e["job"] = job;
-  e["run"] = run;
-  e["pid"] = pid_json(pid);
+  auto e = run_event("exit", job, run, pid);
   bool by_signal = status && status->signal != 0;
   e["exit_code"] = (status && !by_signal) ? nlohmann::json(status->code) : nlohmann::json(nullptr);
   e["signal"] = by_signal ? nlohmann::json(status->signal) : nlohmann::json(nullptr);
@@ -108,20 +111,14 @@ nlohmann::json exit_event(const std::string& job, uint64_t run, std::optional<in
 }
 
 nlohmann::json stale_event(const std::string& job, uint64_t run, std::optional<int> pid, double idle_s) {
-  auto e = base("stale");
-  e["job"] = job;
-  e["run"] = run;
-  e["pid"] = pid_json(pid);
+  auto e = run_event("stale", job, run, pid);
   e["idle_s"] = idle_s;
   return e;
 }
 
 nlohmann::json limit_event(const std::string& job, uint64_t run, std::optional<int> pid,
                            const std::string& resource, double value, double limit) {
-  auto e = base("limit");
-  e["job"] = job;
-  e["run"] = run;
-  e["pid"] = pid_json(pid);
+  auto e = run_event("limit", job, run, pid);
   e["resource"] = resource;
   e["value"] = value;
   e["limit"] = limit;
@@ -129,10 +126,7 @@ nlohmann::json limit_event(const std::string& job, uint64_t run, std::optional<i
 }
 
 nlohmann::json timeout_event(const std::string& job, uint64_t run, std::optional<int> pid, double after_s) {
-  auto e = base("timeout");
-  e["job"] = job;
-  e["run"] = run;
-  e["pid"] = pid_json(pid);
+  auto e = run_event("timeout", job, run, pid);
   e["after_s"] = after_s;
   return e;
 }

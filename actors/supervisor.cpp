@@ -171,6 +171,15 @@ caf::error unknown_job(const std::string& id) {
   return make_error(errc::unknown_job, "unknown job \"" + id + "\"");
 }
 
+// Hands a request for one job to that job; the job's reply goes straight
+// back to the requester.
+template <class Reply, class... Ts>
+result<Reply> forward(sup_ptr self, const std::string& id, Ts... xs) {
+  auto* job = find_job(self, id);
+  if (!job) return unknown_job(id);
+  return self->delegate(job->actor, xs...);
+}
+
 result<std::vector<JobStatus>> all_status(sup_ptr self) {
   auto& jobs = self->state.jobs;
   if (jobs.empty()) return std::vector<JobStatus>{};
@@ -210,41 +219,13 @@ supervisor_actor::behavior_type supervisor_impl(sup_ptr self, SupervisorArgs arg
 
   return {
       [=](status_atom) { return all_status(self); },
-      [=](status_atom, const std::string& id) -> result<JobStatus> {
-        auto* job = find_job(self, id);
-        if (!job) return unknown_job(id);
-        return self->delegate(job->actor, status_atom::value);
-      },
-      [=](start_atom, const std::string& id) -> result<CommandResult> {
-        auto* job = find_job(self, id);
-        if (!job) return unknown_job(id);
-        return self->delegate(job->actor, start_atom::value);
-      },
-      [=](stop_atom, const std::string& id) -> result<CommandResult> {
-        auto* job = find_job(self, id);
-        if (!job) return unknown_job(id);
-        return self->delegate(job->actor, stop_atom::value, true);
-      },
-      [=](kill_atom, const std::string& id) -> result<CommandResult> {
-        auto* job = find_job(self, id);
-        if (!job) return unknown_job(id);
-        return self->delegate(job->actor, kill_atom::value);
-      },
-      [=](restart_atom, const std::string& id) -> result<CommandResult> {
-        auto* job = find_job(self, id);
-        if (!job) return unknown_job(id);
-        return self->delegate(job->actor, restart_atom::value);
-      },
-      [=](logs_atom, const std::string& id, uint32_t n) -> result<std::vector<LogEntry>> {
-        auto* job = find_job(self, id);
-        if (!job) return unknown_job(id);
-        return self->delegate(job->actor, logs_atom::value, n);
-      },
-      [=](report_atom, const std::string& id) -> result<std::vector<RunReport>> {
-        auto* job = find_job(self, id);
-        if (!job) return unknown_job(id);
-        return self->delegate(job->actor, report_atom::value);
-      },
+      [=](status_atom, const std::string& id) { return forward<JobStatus>(self, id, status_atom::value); },
+      [=](start_atom, const std::string& id) { return forward<CommandResult>(self, id, start_atom::value); },
+      [=](stop_atom, const std::string& id) { return forward<CommandResult>(self, id, stop_atom::value, true); },
+      [=](kill_atom, const std::string& id) { return forward<CommandResult>(self, id, kill_atom::value); },
+      [=](restart_atom, const std::string& id) { return forward<CommandResult>(self, id, restart_atom::value); },
+      [=](logs_atom, const std::string& id, uint32_t n) { return forward<std::vector<LogEntry>>(self, id, logs_atom::value, n); },
+      [=](report_atom, const std::string& id) { return forward<std::vector<RunReport>>(self, id, report_atom::value); },
       [=](reload_atom) { return reload(self); },
       [=](jobs_atom) {
         std::vector<std::string> ids;
