@@ -4,6 +4,9 @@
 // "start <us>" when it starts and "exit <us>" just before it exits
 // (CLOCK_MONOTONIC, microseconds), so the benchmark can measure the time from
 // a child's exit to its replacement's start without trusting the daemon.
+// With --random-phase, the first run (no stamp file yet) exits after a random
+// part of --exit-after-ms, so a fleet started together does not exit in
+// lockstep ever after.
 #include <fcntl.h>
 #include <signal.h>
 #include <time.h>
@@ -42,10 +45,17 @@ void on_stop(int) {
 
 int main(int argc, char** argv) {
   long interval_ms = 500, exit_after_ms = -1;
+  bool random_phase = false;
+  for (int i = 1; i < argc; ++i)
+    if (!std::strcmp(argv[i], "--random-phase")) random_phase = true;
   for (int i = 1; i + 1 < argc; i += 2) {
     if (!std::strcmp(argv[i], "--interval-ms")) interval_ms = std::atol(argv[i + 1]);
     else if (!std::strcmp(argv[i], "--exit-after-ms")) exit_after_ms = std::atol(argv[i + 1]);
     else if (!std::strcmp(argv[i], "--stamp-file")) stamp_file = argv[i + 1];
+  }
+  if (random_phase && exit_after_ms > 0 && stamp_file && access(stamp_file, F_OK) != 0) {
+    srand(static_cast<unsigned>(getpid() ^ now_us()));
+    exit_after_ms = rand() % exit_after_ms;
   }
   stamp("start");
   signal(SIGINT, on_stop);

@@ -2,7 +2,7 @@
 // fake-ffmpeg jobs (one progress line every 0.5 s each), measured from the
 // outside as an operator would see it.
 //
-//   fleet_bench [--jobs N] [--seconds S] [--restart-seconds R]
+//   fleet_bench [--jobs N] [--seconds S] [--restart-seconds R] [-- ffleet run options]
 //
 // Prints: time until all N run, the daemon's CPU (seconds per minute and % of
 // one core) over S seconds of steady supervision, its RSS and thread count, a
@@ -38,6 +38,7 @@ namespace fs = std::filesystem;
 double secs(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
 
 struct Options {
+  std::vector<std::string> daemon_args;  // after --, passed to `ffleet run`
   int jobs = 1000;
   int seconds = 60;
   int restart_seconds = 30;
@@ -63,10 +64,12 @@ struct Daemon {
   size_t offset = 0;
   std::vector<std::string> lines;
 
-  Daemon(const std::string& file, const fs::path& dir) : events((dir / "events.jsonl").string()) {
+  Daemon(const std::string& file, const fs::path& dir, const std::vector<std::string>& extra)
+      : events((dir / "events.jsonl").string()) {
     fs::remove(events);
     std::vector<std::string> args = {FFLEET_BINARY, "run", file, "--events", events, "--control", "",
                                      "--log-level", "warn"};
+    args.insert(args.end(), extra.begin(), extra.end());
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);
@@ -138,7 +141,7 @@ struct Daemon {
 void steady_phase(const Options& o, const fs::path& dir) {
   std::string file = job_file(o, dir, "");
   auto t0 = Clock::now();
-  Daemon d(file, dir);
+  Daemon d(file, dir, o.daemon_args);
   if (!d.wait_for("\"to\":\"running\"", static_cast<size_t>(o.jobs))) {
     std::printf("not all jobs came up\n");
     kill(d.pid, SIGKILL);
@@ -175,13 +178,18 @@ void steady_phase(const Options& o, const fs::path& dir) {
   std::fflush(stdout);
 }
 
-void restart_phase(const Options& o, const fs::path& dir) {
+// lockstep: every child started together exits together every 5 s (a
+// thundering herd: the spawn rate bounds the latency). Otherwise each child's
+// first run is cut at random, then every child exits every 5 s on its own
+// phase, as independent failures do.
+void restart_phase(const Options& o, const fs::path& dir, bool lockstep) {
   auto stamps = dir / "stamps";
   fs::remove_all(stamps);
   fs::create_directories(stamps);
   std::string file = job_file(o, dir, ", \"--exit-after-ms\", \"5000\", \"--stamp-file\", \"" +
-                                          (stamps / "{id}").string() + "\"");
-  Daemon d(file, dir);
+                                          (stamps / "{id}").string() + "\"" +
+                                          (lockstep ? "" : ", \"--random-phase\""));
+  Daemon d(file, dir, o.daemon_args);
   d.wait_for("\"to\":\"running\"", static_cast<size_t>(o.jobs));
   std::this_thread::sleep_for(std::chrono::seconds(o.restart_seconds));
   d.read();
@@ -205,15 +213,21 @@ void restart_phase(const Options& o, const fs::path& dir) {
     if (latencies_ms.empty()) return 0.0;
     return latencies_ms[std::min(latencies_ms.size() - 1, static_cast<size_t>(p * static_cast<double>(latencies_ms.size())))];
   };
-  std::printf("\n| jobs | restarts measured | exit→start median | p99 | max | failures |\n|---|---|---|---|---|---|\n");
-  std::printf("| %d | %zu | %.2f ms | %.2f ms | %.2f ms | %zu |\n", o.jobs, latencies_ms.size(), pct(0.5), pct(0.99),
+  std::printf("| %d | %s | %zu | %.2f ms | %.2f ms | %.2f ms | %zu |\n", o.jobs,
+              lockstep ? "all together" : "own phase", latencies_ms.size(), pct(0.5), pct(0.99),
               latencies_ms.empty() ? 0.0 : latencies_ms.back(), failures);
+  std::fflush(stdout);
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
   Options o;
+  for (int i = 1; i < argc; ++i)
+    if (!std::strcmp(argv[i], "--")) {
+      o.daemon_args.assign(argv + i + 1, argv + argc);
+      argc = i;
+    }
   for (int i = 1; i + 1 < argc; i += 2) {
     if (!std::strcmp(argv[i], "--jobs")) o.jobs = std::atoi(argv[i + 1]);
     else if (!std::strcmp(argv[i], "--seconds")) o.seconds = std::atoi(argv[i + 1]);
@@ -221,9 +235,17 @@ int main(int argc, char** argv) {
   }
   auto dir = fs::temp_directory_path() / ("ffleet-bench-" + std::to_string(getpid()));
   fs::create_directories(dir);
-  std::printf("ffleet fleet_bench: %d fake-ffmpeg jobs, %d s steady window, %d s restart window, %u cores\n\n",
-              o.jobs, o.seconds, o.restart_seconds, std::thread::hardware_concurrency());
+  std::string extra;
+  for (auto& a : o.daemon_args) extra += " " + a;
+  std::printf("ffleet fleet_bench: %d fake-ffmpeg jobs, %d s steady window, %d s restart window, %u cores, "
+              "ffleet run options:%s\n\n",
+              o.jobs, o.seconds, o.restart_seconds, std::thread::hardware_concurrency(),
+              extra.empty() ? " (defaults)" : extra.c_str());
   steady_phase(o, dir);
-  restart_phase(o, dir);
+  std::printf("\nRestarts, children exiting every 5 s, reconnect_delay 0:\n\n");
+  std::printf("| jobs | exits | restarts measured | exit→start median | p99 | max | failures |\n");
+  std::printf("|---|---|---|---|---|---|---|\n");
+  restart_phase(o, dir, false);
+  restart_phase(o, dir, true);
   fs::remove_all(dir);
 }
