@@ -20,6 +20,7 @@
 #include "actors/sampler.hpp"
 #include "actors/supervisor.hpp"
 #include "src/reactor.hpp"
+#include "wait.hpp"
 
 namespace ffleet::test {
 
@@ -155,13 +156,19 @@ class TestFleet {
   // once it is ready (its signal handlers installed), so a test that stops
   // it does not race its start-up. Polls with a deadline.
   std::string wait_output(const job_actor& job, const std::string& text, std::chrono::milliseconds timeout = 30s) {
-    auto deadline = std::chrono::steady_clock::now() + timeout;
-    for (;;) {
-      for (auto& e : ask<std::vector<LogEntry>>(job, logs_atom::value, uint32_t{1000}))
-        if (e.text.find(text) != std::string::npos) return e.text;
-      if (std::chrono::steady_clock::now() > deadline) FAIL("no output line with: " << text);
-      std::this_thread::sleep_for(20ms);
-    }
+    std::string found;
+    bool ok = eventually(
+        [&] {
+          for (auto& e : ask<std::vector<LogEntry>>(job, logs_atom::value, uint32_t{1000}))
+            if (e.text.find(text) != std::string::npos) {
+              found = e.text;
+              return true;
+            }
+          return false;
+        },
+        timeout);
+    if (!ok) FAIL("no output line with: " << text);
+    return found;
   }
 
  private:

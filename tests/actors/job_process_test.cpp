@@ -55,12 +55,7 @@ TEST_CASE("job: a grandchild holding the pipe open does not stop the stop, it is
   auto e = f.wait_exit("forker", 20s);
   CHECK(f.status(j).state != State::finishing);
   (void)e;
-  bool gone = false;
-  for (int i = 0; i < 200 && !gone; ++i) {
-    gone = !process_exists(grandchild);
-    if (!gone) std::this_thread::sleep_for(25ms);
-  }
-  CHECK(gone);
+  CHECK(eventually([&] { return !process_exists(grandchild); }, 5s));
 }
 
 TEST_CASE("job: a child writing 100 MB to stderr as fast as it can never blocks, memory stays bounded", "[job][process]") {
@@ -152,11 +147,10 @@ TEST_CASE("job: real ffmpeg encoding to MP4, stopped, ends finished with a valid
   start(f, j);
   f.wait_state("mp4", "running");
   // Wait until ffmpeg reported real progress, then stop it.
-  for (int i = 0; i < 600; ++i) {
+  eventually([&] {
     auto st = f.status(j);
-    if (st.progress && st.progress->frame >= 25) break;
-    std::this_thread::sleep_for(50ms);
-  }
+    return st.progress && st.progress->frame >= 25;
+  });
   auto st = f.status(j);
   REQUIRE(st.progress.has_value());
   CHECK(st.progress->frame >= 25);

@@ -84,12 +84,7 @@ TEST_CASE("supervisor: a job actor that crashes is restarted, its process killed
   f.self()->send(sup, crash_atom::value, std::string("a"));
   // The new job actor starts a new process; the old one is gone.
   f.wait_event([](const Json& e) { return e["event"] == "state" && e["job"] == "a" && e["to"] == "running"; });
-  bool old_gone = false;
-  for (int i = 0; i < 200 && !old_gone; ++i) {
-    old_gone = ::kill(*a_pid, 0) != 0;
-    if (!old_gone) std::this_thread::sleep_for(25ms);
-  }
-  CHECK(old_gone);
+  CHECK(eventually([&] { return ::kill(*a_pid, 0) != 0; }, 5s));
   auto new_a = pid_of(f, sup, "a");
   REQUIRE(new_a);
   CHECK(*new_a != *a_pid);

@@ -20,6 +20,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "wait.hpp"
+
 extern char** environ;
 
 namespace ffleet::test {
@@ -50,15 +52,6 @@ struct ScratchDir {
 
 inline bool process_alive(pid_t pid) { return ::kill(pid, 0) == 0; }
 
-// Polls `condition` until it holds or `timeout` passes.
-inline bool eventually(const std::function<bool()>& condition, std::chrono::milliseconds timeout = 30s) {
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (condition()) return true;
-    std::this_thread::sleep_for(20ms);
-  }
-  return condition();
-}
 
 class Daemon {
  public:
