@@ -7,6 +7,8 @@
 //  3. the actor system, the reactor thread, then the actors;
 //  4. wait for the supervisor to finish the shutdown, let the helper actors
 //     go, wait for every actor, and only then stop the reactor.
+#include <malloc.h>
+
 #include <csignal>
 #include <cstdio>
 
@@ -41,6 +43,10 @@ struct RunOptions {
 };
 
 int run_fleet(const RunOptions& opt) {
+  // One malloc arena: the daemon has a handful of threads and little
+  // contention, and per-thread arenas cost ~4 MiB of RSS at 1000 jobs
+  // (measured: 35.8 -> 31.8 MiB).
+  mallopt(M_ARENA_MAX, 1);
   sigset_t signals;
   sigemptyset(&signals);
   for (int s : {SIGINT, SIGTERM, SIGHUP}) sigaddset(&signals, s);
