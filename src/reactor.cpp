@@ -450,34 +450,22 @@ ChildId Reactor::adopt(SpawnedChild child, ChildSink sink) {
   return id;
 }
 
-void Reactor::signal_group(ChildId id, int sig) {
+// A command about one child, queued for the loop thread.
+void Reactor::send(int kind, ChildId id, int sig) {
   Loop::Command c;
-  c.kind = Loop::Command::kSignalGroup;
+  c.kind = static_cast<Loop::Command::Kind>(kind);
   c.id = id;
   c.sig = sig;
   loop_->push(std::move(c));
 }
 
-void Reactor::kill_and_close(ChildId id) {
-  Loop::Command c;
-  c.kind = Loop::Command::kKillClose;
-  c.id = id;
-  loop_->push(std::move(c));
-}
+void Reactor::signal_group(ChildId id, int sig) { send(Loop::Command::kSignalGroup, id, sig); }
 
-void Reactor::resume(ChildId id) {
-  Loop::Command c;
-  c.kind = Loop::Command::kResume;
-  c.id = id;
-  loop_->push(std::move(c));
-}
+void Reactor::kill_and_close(ChildId id) { send(Loop::Command::kKillClose, id); }
 
-void Reactor::release(ChildId id) {
-  Loop::Command c;
-  c.kind = Loop::Command::kRelease;
-  c.id = id;
-  loop_->push(std::move(c));
-}
+void Reactor::resume(ChildId id) { send(Loop::Command::kResume, id); }
+
+void Reactor::release(ChildId id) { send(Loop::Command::kRelease, id); }
 
 void Reactor::on_signals(const sigset_t& signals, std::function<void(int)> handler) {
   int fd = signalfd(-1, &signals, SFD_NONBLOCK | SFD_CLOEXEC);

@@ -106,6 +106,7 @@ class Reactor {
 
  private:
   struct Loop;
+  void send(int kind, ChildId id, int sig = 0);
   std::unique_ptr<Loop> loop_;
 };
 

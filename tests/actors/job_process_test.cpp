@@ -1,6 +1,7 @@
 // The job actor against hard processes: grandchildren holding the pipe,
 // floods, endless lines, limits, many jobs at once, and real ffmpeg.
 #include "fleet_fixture.hpp"
+#include "process_probe.hpp"
 
 #include <signal.h>
 #include <sys/wait.h>
@@ -16,7 +17,6 @@ namespace {
 void start(TestFleet& f, const job_actor& j) { f.ask<CommandResult>(j, start_atom::value); }
 void stop(TestFleet& f, const job_actor& j) { f.ask<CommandResult>(j, stop_atom::value, false); }
 
-bool process_exists(pid_t pid) { return ::kill(pid, 0) == 0 || errno != ESRCH; }
 
 // Runs a shell command and returns its exit code.
 int sh(const std::string& cmd) {
@@ -50,12 +50,12 @@ TEST_CASE("job: a grandchild holding the pipe open does not stop the stop, it is
   pid_t grandchild = 0;
   REQUIRE(std::sscanf(line.c_str(), "helper_forker: pid %*d grandchild %d", &grandchild) == 1);
   REQUIRE(grandchild > 0);
-  CHECK(process_exists(grandchild));
+  CHECK_FALSE(process_gone(grandchild));
   stop(f, j);
   auto e = f.wait_exit("forker", 20s);
   CHECK(f.status(j).state != State::finishing);
   (void)e;
-  CHECK(eventually([&] { return !process_exists(grandchild); }, 5s));
+  CHECK(eventually([&] { return process_gone(grandchild); }, 5s));
 }
 
 TEST_CASE("job: a child writing 100 MB to stderr as fast as it can never blocks, memory stays bounded", "[job][process]") {

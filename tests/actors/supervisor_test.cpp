@@ -5,6 +5,7 @@
 #include <fstream>
 
 #include "config/loader.hpp"
+#include "process_probe.hpp"
 
 using namespace ffleet;
 using namespace ffleet::test;
@@ -50,15 +51,21 @@ jobs:
     args: ["30"]
 )";
 
+// The fleet of `two_jobs`, both running.
+supervisor_actor two_running_jobs(TestFleet& f, const TempFile& file) {
+  file.write(two_jobs);
+  auto sup = f.spawn_fleet(load(file.path));
+  f.wait_state("a", "running");
+  f.wait_state("b", "running");
+  return sup;
+}
+
 }  // namespace
 
 TEST_CASE("supervisor: brings up every job of the file and answers status for all, sorted", "[supervisor]") {
   TestFleet f;
   TempFile file("sup-status");
-  file.write(two_jobs);
-  auto sup = f.spawn_fleet(load(file.path));
-  f.wait_state("a", "running");
-  f.wait_state("b", "running");
+  auto sup = two_running_jobs(f, file);
   auto all = statuses(f, sup);
   REQUIRE(all.size() == 2);
   CHECK(all[0].id == "a");
@@ -73,10 +80,7 @@ TEST_CASE("supervisor: brings up every job of the file and answers status for al
 TEST_CASE("supervisor: a job actor that crashes is restarted, its process killed first, others untouched", "[supervisor]") {
   TestFleet f;
   TempFile file("sup-crash");
-  file.write(two_jobs);
-  auto sup = f.spawn_fleet(load(file.path));
-  f.wait_state("a", "running");
-  f.wait_state("b", "running");
+  auto sup = two_running_jobs(f, file);
   auto a_pid = pid_of(f, sup, "a");
   auto b_pid = pid_of(f, sup, "b");
   REQUIRE(a_pid);
@@ -84,7 +88,7 @@ TEST_CASE("supervisor: a job actor that crashes is restarted, its process killed
   f.self()->send(sup, crash_atom::value, std::string("a"));
   // The new job actor starts a new process; the old one is gone.
   f.wait_event([](const Json& e) { return e["event"] == "state" && e["job"] == "a" && e["to"] == "running"; });
-  CHECK(eventually([&] { return ::kill(*a_pid, 0) != 0; }, 5s));
+  CHECK(eventually([&] { return process_gone(*a_pid); }, 5s));
   auto new_a = pid_of(f, sup, "a");
   REQUIRE(new_a);
   CHECK(*new_a != *a_pid);
@@ -138,10 +142,7 @@ jobs:
 TEST_CASE("supervisor: an invalid reload changes nothing and reports every error", "[supervisor][reload]") {
   TestFleet f;
   TempFile file("sup-badreload");
-  file.write(two_jobs);
-  auto sup = f.spawn_fleet(load(file.path));
-  f.wait_state("a", "running");
-  f.wait_state("b", "running");
+  auto sup = two_running_jobs(f, file);
   auto a_pid = pid_of(f, sup, "a");
   file.write("version: 1\njobs:\n  - id: a\n    binary: sleep\n    args: [\"30\"]\n    stale_timout: 5s\n  - id: c\n    reconnect_delay: soon\n    args: []\n");
   ReloadResult r;

@@ -23,6 +23,8 @@
 
 #include "src/reactor.hpp"
 #include "src/spawn.hpp"
+#include "process_probe.hpp"
+#include "wait.hpp"
 
 using namespace std::chrono_literals;
 using ffleet::ChildId;
@@ -30,6 +32,10 @@ using ffleet::ExitStatus;
 using ffleet::Reactor;
 
 namespace {
+
+using ffleet::test::eventually;
+using ffleet::test::open_fd_count;
+using ffleet::test::process_gone;
 
 using Clock = std::chrono::steady_clock;
 
@@ -97,33 +103,8 @@ struct Watch {
   }
 };
 
-template <class Pred>
-bool eventually(Pred pred, std::chrono::milliseconds limit = 10000ms) {
-  auto deadline = Clock::now() + limit;
-  while (!pred()) {
-    if (Clock::now() > deadline) return false;
-    std::this_thread::sleep_for(2ms);
-  }
-  return true;
-}
 
-size_t open_fd_count() {
-  size_t n = 0;
-  DIR* d = opendir("/proc/self/fd");
-  while (dirent* e = readdir(d))
-    if (e->d_name[0] != '.') ++n;
-  closedir(d);
-  return n - 1;
-}
 
-// Gone, or a zombie of some other parent (PID 1 in a container may not reap).
-bool process_gone(pid_t pid) {
-  if (kill(pid, 0) != 0) return errno == ESRCH;
-  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
-  std::string all((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
-  auto close_paren = all.rfind(')');
-  return close_paren != std::string::npos && all.compare(close_paren, 3, ") Z") == 0;
-}
 
 // "helper_forker: pid P grandchild G" -> G
 pid_t grandchild_of(const std::string& text) {

@@ -20,6 +20,8 @@
 #include <vector>
 
 #include "src/spawn.hpp"
+#include "process_probe.hpp"
+#include "wait.hpp"
 
 #ifndef P_PIDFD
 #define P_PIDFD 3
@@ -30,6 +32,10 @@ using ffleet::SpawnRequest;
 using ffleet::spawn_child;
 
 namespace {
+
+using ffleet::test::eventually;
+using ffleet::test::open_fd_count;
+using ffleet::test::process_gone;
 
 std::string helper(const std::string& name) { return std::string(FFLEET_TEST_HELPERS) + "/" + name; }
 
@@ -84,14 +90,6 @@ std::string line_value(const std::string& text, const std::string& prefix) {
   return v.empty() ? std::string("<missing>") : v.front();
 }
 
-size_t open_fd_count() {
-  size_t n = 0;
-  DIR* d = opendir("/proc/self/fd");
-  while (dirent* e = readdir(d))
-    if (e->d_name[0] != '.') ++n;
-  closedir(d);
-  return n - 1;  // the directory's own fd
-}
 
 // No child of ours is a zombie right now (WNOWAIT: looks, reaps nothing).
 bool no_zombie_child() {
@@ -100,25 +98,7 @@ bool no_zombie_child() {
   return r != 0 || info.si_pid == 0;
 }
 
-// Gone, or a zombie waiting for a parent that is not us (PID 1 in a
-// container may not reap).
-bool process_gone(pid_t pid) {
-  if (kill(pid, 0) != 0) return errno == ESRCH;
-  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
-  std::string all((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
-  auto close_paren = all.rfind(')');
-  return close_paren != std::string::npos && all.compare(close_paren, 3, ") Z") == 0;
-}
 
-template <class Pred>
-bool eventually(Pred pred, std::chrono::milliseconds limit = 5000ms) {
-  auto deadline = std::chrono::steady_clock::now() + limit;
-  while (!pred()) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    std::this_thread::sleep_for(5ms);
-  }
-  return true;
-}
 
 std::string temp_file(const std::string& content, mode_t mode) {
   char name[] = "/tmp/ffleet-spawn-test-XXXXXX";
