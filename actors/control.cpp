@@ -4,10 +4,10 @@
 
 #include <nlohmann/json.hpp>
 
-#include "src/logging.hpp"
-#include "src/metrics_format.hpp"
-#include "src/proc_sampler.hpp"
-#include "src/token.hpp"
+#include "src/util/logging.hpp"
+#include "src/control/metrics_format.hpp"
+#include "src/process/proc_sampler.hpp"
+#include "src/control/token.hpp"
 
 namespace ffleet {
 

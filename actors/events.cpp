@@ -5,8 +5,8 @@
 #include <cstdio>
 #include <cstring>
 
-#include "src/logging.hpp"
-#include "src/time_format.hpp"
+#include "src/util/logging.hpp"
+#include "src/util/time_format.hpp"
 
 namespace ffleet {
 

@@ -9,10 +9,10 @@
 #include "actors/staler.hpp"
 #include "actors/waiter.hpp"
 #include "config/values.hpp"
-#include "src/exit_classification.hpp"
-#include "src/logging.hpp"
-#include "src/restart_policy.hpp"
-#include "src/spawn.hpp"
+#include "src/job/exit_classification.hpp"
+#include "src/util/logging.hpp"
+#include "src/job/restart_policy.hpp"
+#include "src/process/spawn.hpp"
 
 namespace ffleet {
 

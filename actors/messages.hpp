@@ -20,12 +20,12 @@
 #include <caf/all.hpp>
 
 #include "config/job_spec.hpp"
-#include "src/ffmpeg_parser.hpp"
-#include "src/job_status.hpp"
-#include "src/log_ring.hpp"
-#include "src/progress.hpp"
-#include "src/reactor.hpp"
-#include "src/run_report.hpp"
+#include "src/ffmpeg/ffmpeg_parser.hpp"
+#include "src/job/job_status.hpp"
+#include "src/job/log_ring.hpp"
+#include "src/ffmpeg/progress.hpp"
+#include "src/process/reactor.hpp"
+#include "src/job/run_report.hpp"
 
 namespace ffleet {
 

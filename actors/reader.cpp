@@ -1,6 +1,6 @@
 #include "actors/reader.hpp"
 
-#include "src/line_splitter.hpp"
+#include "src/ffmpeg/line_splitter.hpp"
 
 namespace ffleet {
 

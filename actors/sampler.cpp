@@ -2,7 +2,7 @@
 
 #include <unordered_map>
 
-#include "src/proc_sampler.hpp"
+#include "src/process/proc_sampler.hpp"
 
 namespace ffleet {
 

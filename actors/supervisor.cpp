@@ -8,7 +8,7 @@
 
 #include "actors/events.hpp"
 #include "config/loader.hpp"
-#include "src/logging.hpp"
+#include "src/util/logging.hpp"
 
 namespace ffleet {
 

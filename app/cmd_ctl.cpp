@@ -19,9 +19,9 @@
 #include "app/commands.hpp"
 #include "app/control_plane.hpp"
 #include "app/ctl_client.hpp"
-#include "src/report_text.hpp"
-#include "src/status_table.hpp"
-#include "src/token.hpp"
+#include "app/report_text.hpp"
+#include "app/status_table.hpp"
+#include "src/control/token.hpp"
 
 namespace ffleet {
 

@@ -21,8 +21,8 @@
 #include "app/commands.hpp"
 #include "app/control_plane.hpp"
 #include "config/loader.hpp"
-#include "src/logging.hpp"
-#include "src/reactor.hpp"
+#include "src/util/logging.hpp"
+#include "src/process/reactor.hpp"
 
 namespace ffleet {
 

@@ -4,9 +4,9 @@
 
 #include "actors/control.hpp"
 #include "app/http_server.hpp"
-#include "src/host_port.hpp"
-#include "src/logging.hpp"
-#include "src/token.hpp"
+#include "src/control/host_port.hpp"
+#include "src/util/logging.hpp"
+#include "src/control/token.hpp"
 
 namespace ffleet {
 

@@ -13,7 +13,7 @@
 #include <caf/all.hpp>
 
 #include "actors/messages.hpp"
-#include "src/host_port.hpp"
+#include "src/control/host_port.hpp"
 
 namespace ffleet {
 

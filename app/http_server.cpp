@@ -7,9 +7,9 @@
 #include "app/dashboard_page.hpp"
 #include "app/http_api.hpp"
 #include "app/http_events.hpp"
-#include "src/host_port.hpp"
-#include "src/logging.hpp"
-#include "src/token.hpp"
+#include "src/control/host_port.hpp"
+#include "src/util/logging.hpp"
+#include "src/control/token.hpp"
 
 namespace ffleet {
 

@@ -18,9 +18,9 @@
 #include <string_view>
 #include <vector>
 
-#include "src/ffmpeg_parser.hpp"
-#include "src/line_splitter.hpp"
-#include "src/log_ring.hpp"
+#include "src/ffmpeg/ffmpeg_parser.hpp"
+#include "src/ffmpeg/line_splitter.hpp"
+#include "src/job/log_ring.hpp"
 
 using namespace ffleet;
 using Clock = std::chrono::steady_clock;

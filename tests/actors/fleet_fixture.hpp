@@ -19,7 +19,7 @@
 #include "actors/job.hpp"
 #include "actors/sampler.hpp"
 #include "actors/supervisor.hpp"
-#include "src/reactor.hpp"
+#include "src/process/reactor.hpp"
 #include "wait.hpp"
 
 namespace ffleet::test {

@@ -3,7 +3,7 @@
 
 #include <csignal>
 
-#include "src/exit_classification.hpp"
+#include "src/job/exit_classification.hpp"
 
 using ffleet::classify_exit;
 using ffleet::ExitStatus;

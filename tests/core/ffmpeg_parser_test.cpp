@@ -13,8 +13,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "src/ffmpeg_parser.hpp"
-#include "src/line_splitter.hpp"
+#include "src/ffmpeg/ffmpeg_parser.hpp"
+#include "src/ffmpeg/line_splitter.hpp"
 
 using namespace ffleet;
 using namespace std::chrono_literals;

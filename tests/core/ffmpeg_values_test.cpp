@@ -6,7 +6,7 @@
 #include <random>
 #include <string>
 
-#include "src/ffmpeg_values.hpp"
+#include "src/ffmpeg/ffmpeg_values.hpp"
 
 using namespace ffleet;
 using Catch::Detail::Approx;

@@ -8,7 +8,7 @@
 #include <utility>
 #include <vector>
 
-#include "src/line_splitter.hpp"
+#include "src/ffmpeg/line_splitter.hpp"
 
 using ffleet::LineSplitter;
 

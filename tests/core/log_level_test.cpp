@@ -3,7 +3,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "src/log_level.hpp"
+#include "src/ffmpeg/log_level.hpp"
 
 using namespace ffleet;
 

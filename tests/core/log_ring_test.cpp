@@ -6,7 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "src/log_ring.hpp"
+#include "src/job/log_ring.hpp"
 
 using namespace ffleet;
 using namespace std::chrono_literals;

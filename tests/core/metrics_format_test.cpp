@@ -6,7 +6,7 @@
 #include <set>
 #include <sstream>
 
-#include "src/metrics_format.hpp"
+#include "src/control/metrics_format.hpp"
 
 using namespace ffleet;
 

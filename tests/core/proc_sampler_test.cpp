@@ -23,8 +23,8 @@
 #include <string>
 #include <thread>
 
-#include "src/proc_sampler.hpp"
-#include "src/spawn.hpp"
+#include "src/process/proc_sampler.hpp"
+#include "src/process/spawn.hpp"
 
 #ifndef P_PIDFD
 #define P_PIDFD 3

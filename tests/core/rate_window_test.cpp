@@ -3,7 +3,7 @@
 
 #include <chrono>
 
-#include "src/rate_window.hpp"
+#include "src/ffmpeg/rate_window.hpp"
 
 using namespace ffleet;
 using namespace std::chrono_literals;

@@ -21,8 +21,8 @@
 #include <thread>
 #include <vector>
 
-#include "src/reactor.hpp"
-#include "src/spawn.hpp"
+#include "src/process/reactor.hpp"
+#include "src/process/spawn.hpp"
 #include "process_probe.hpp"
 #include "wait.hpp"
 

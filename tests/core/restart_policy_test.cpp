@@ -3,7 +3,7 @@
 
 #include <set>
 
-#include "src/restart_policy.hpp"
+#include "src/job/restart_policy.hpp"
 
 using namespace std::chrono_literals;
 using ffleet::RestartPolicy;

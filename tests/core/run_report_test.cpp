@@ -5,7 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "src/run_report.hpp"
+#include "src/job/run_report.hpp"
 
 using namespace ffleet;
 using namespace std::chrono_literals;

@@ -19,7 +19,7 @@
 #include <thread>
 #include <vector>
 
-#include "src/spawn.hpp"
+#include "src/process/spawn.hpp"
 #include "process_probe.hpp"
 #include "wait.hpp"
 

@@ -4,7 +4,7 @@
 #include <set>
 #include <utility>
 
-#include "src/state.hpp"
+#include "src/job/state.hpp"
 
 using ffleet::State;
 

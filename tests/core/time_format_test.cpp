@@ -3,7 +3,7 @@
 
 #include <chrono>
 
-#include "src/time_format.hpp"
+#include "src/util/time_format.hpp"
 
 using namespace ffleet;
 using namespace std::chrono;

@@ -3,7 +3,7 @@
 
 #include <string>
 
-#include "src/utf8.hpp"
+#include "src/util/utf8.hpp"
 
 using namespace ffleet;
 

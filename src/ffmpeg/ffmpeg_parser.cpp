@@ -1,0 +1,98 @@
+#include "src/ffmpeg/ffmpeg_parser.hpp"
+
+#include <cmath>
+
+namespace ffleet {
+
+OutputParser::OutputParser(size_t prelude_head, size_t prelude_tail)
+    : prelude_(prelude_head, prelude_tail) {}
+
+uint64_t OutputParser::parse(std::string_view line, SteadyTime now, WallTime wall) {
+  LevelSplit split = split_level_prefix(line);
+  levels_.add(split.level);
+  last_level_ = split.level;
+
+  uint64_t amount = 0;
+  bool progress = true;
+  ProgressReading reading;
+  if (read_status_line(split.text, reading)) {
+    if (!blocks_seen_) amount = apply(reading, now, wall);
+  } else {
+    switch (block_.add(split.text)) {
+      case ProgressBlock::Line::other:
+        progress = false;
+        break;
+      case ProgressBlock::Line::field:
+        break;
+      case ProgressBlock::Line::end:
+        // Only a complete block proves the run prints blocks: a stray
+        // "frame=..." line must not turn the status lines off.
+        if (auto block = block_.take()) {
+          blocks_seen_ = true;
+          amount = apply(*block, now, wall);
+        }
+        break;
+    }
+  }
+  last_was_progress_ = progress;
+  if (progress) progress_started_ = true;
+  else if (!progress_started_) prelude_.add(line);
+  return amount;
+}
+
+uint64_t OutputParser::apply(const ProgressReading& r, SteadyTime now, WallTime wall) {
+  const bool first = !progress_.has_value();
+  if (first) {
+    frame_rate_.start(now);
+    byte_rate_.start(now);
+    first_progress_at_ = wall;
+  }
+  last_progress_at_ = wall;
+
+  uint64_t frames = 0;
+  if (r.frame && *r.frame > frames_high_) {
+    frames = static_cast<uint64_t>(*r.frame - frames_high_);
+    frames_high_ = *r.frame;
+  }
+  uint64_t amount = frames;
+  // No frame counter has moved (audio-only output): media time is progress.
+  if (frames_high_ == 0 && r.time_s) {
+    auto ms = static_cast<int64_t>(std::floor(*r.time_s * 1000));
+    if (ms > media_ms_high_) {
+      amount = static_cast<uint64_t>(ms - media_ms_high_);
+      media_ms_high_ = ms;
+    }
+  }
+  uint64_t bytes = 0;
+  if (r.size_bytes) {
+    // The first known size is the baseline: what came before has no duration.
+    if (bytes_high_ && *r.size_bytes > *bytes_high_)
+      bytes = static_cast<uint64_t>(*r.size_bytes - *bytes_high_);
+    if (!bytes_high_ || *r.size_bytes > *bytes_high_) bytes_high_ = r.size_bytes;
+  }
+  // The first update only starts the windows: its counts cover the time
+  // since ffmpeg started, which is unknown here.
+  if (!first) {
+    frame_rate_.add(now, static_cast<double>(frames));
+    byte_rate_.add(now, static_cast<double>(bytes));
+  }
+
+  Progress p;
+  p.frame = r.frame.value_or(0);
+  p.q = r.q.value_or(0);
+  p.size_bytes = r.size_bytes.value_or(0);
+  p.time_s = r.time_s.value_or(0);
+  p.speed = r.speed.value_or(0);
+  p.dup = r.dup.value_or(0);
+  p.drop = r.drop.value_or(0);
+  // Our own averages where the counter exists and the window has history;
+  // else whatever ffmpeg said (N/A is 0).
+  std::optional<double> fps = r.frame ? frame_rate_.per_second(now) : std::nullopt;
+  p.fps = fps ? *fps : r.fps.value_or(0);
+  std::optional<double> bytes_per_s = r.size_bytes ? byte_rate_.per_second(now) : std::nullopt;
+  p.bitrate_kbps = bytes_per_s ? *bytes_per_s * 8 / 1000 : r.bitrate_kbps.value_or(0);
+  progress_ = p;
+  return amount;
+}
+
+}  // namespace ffleet

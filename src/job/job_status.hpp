@@ -1,0 +1,43 @@
+// The status of one job: the object of spec section 4, served by
+// `ctl status --json` and the HTTP API. Plain data; the job actor fills it.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "src/ffmpeg/progress.hpp"
+#include "src/job/state.hpp"
+
+namespace ffleet {
+
+struct JobStatus {
+  std::string id;
+  State state = State::finished;
+  Order order = Order::stop;
+  std::optional<int> pid;                  // null when no process exists
+  uint64_t run = 0;                        // starts so far, from 1
+  std::chrono::system_clock::time_point since;  // last state change (wall clock, display only)
+  double duration_s = 0;                   // time in the current state (monotonic)
+  StateCounters states;
+  std::optional<double> reconnect_in_s;    // a scheduled restart, else null
+  bool gave_up = false;
+  double cpu_percent = 0;                  // 100 = one core, whole process tree
+  uint64_t memory_bytes = 0;               // resident, whole process tree
+  std::optional<Progress> progress;        // null before the first progress
+  std::string last_line;
+
+  // Beyond the spec (documented in docs/control.md):
+  double uptime_s = 0;                     // runtime of the current process, 0 if none
+  uint64_t restarts = 0;                   // automatic restarts so far
+  uint64_t stale_kills = 0;
+  uint64_t limit_kills = 0;
+  std::string binary;
+};
+
+void to_json(nlohmann::json& j, const JobStatus& s);
+
+}  // namespace ffleet

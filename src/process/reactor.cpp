@@ -1,0 +1,485 @@
+#include "src/process/reactor.hpp"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/resource.h>
+#include <sys/signalfd.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <mutex>
+#include <thread>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#ifndef P_PIDFD
+#define P_PIDFD 3  // <linux/wait.h>; glibc 2.36's <sys/wait.h> lacks it
+#endif
+
+namespace ffleet {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// Main-set registrations carry (child id << 2 | kind): never a raw fd, whose
+// number may be reused within one epoll_wait batch.
+enum Tag : uint64_t { kPidfd = 0, kWake = 1, kSignal = 2, kBulk = 3 };
+uint64_t tag(uint64_t id, Tag t) { return id << 2 | t; }
+
+constexpr size_t kReadSize = 64 * 1024;        // one read per child per round
+constexpr size_t kFinalDrainLimit = 4 << 20;   // bytes read at exit, in case an escaped grandchild floods
+
+void close_fd(int& fd) {
+  if (fd >= 0) close(fd);
+  fd = -1;
+}
+
+// Each child costs two fds; 1024 (a common default soft limit) is far too
+// few for a fleet. Nothing here uses select(), so a high limit is harmless.
+void raise_nofile_limit() {
+  struct rlimit rl;
+  if (getrlimit(RLIMIT_NOFILE, &rl) != 0) return;
+  rlim_t target = rl.rlim_max;
+  if (target == RLIM_INFINITY) {  // the kernel refuses more than fs.nr_open
+    target = 1 << 20;
+    if (FILE* f = std::fopen("/proc/sys/fs/nr_open", "re")) {
+      unsigned long v = 0;
+      if (std::fscanf(f, "%lu", &v) == 1) target = v;
+      std::fclose(f);
+    }
+  }
+  if (rl.rlim_cur >= target) return;
+  rl.rlim_cur = target;
+  setrlimit(RLIMIT_NOFILE, &rl);
+}
+
+ExitStatus exit_status(const siginfo_t& info) {
+  ExitStatus s;
+  switch (info.si_code) {
+    case CLD_EXITED: s.code = info.si_status; break;
+    case CLD_DUMPED: s.core_dumped = true; [[fallthrough]];
+    case CLD_KILLED: s.signal = info.si_status; break;
+    default: break;
+  }
+  return s;
+}
+
+}  // namespace
+
+struct Reactor::Loop {
+  struct Command {
+    enum Kind { kAdopt, kSignalGroup, kKillClose, kResume, kRelease, kSignals, kStop };
+    Kind kind = kStop;
+    ChildId id = 0;
+    int sig = 0;
+    SpawnedChild child;
+    ChildSink sink;
+    int sigfd = -1;
+    std::function<void(int)> handler;
+  };
+
+  struct Child {
+    pid_t pid = -1;          // leads its own process group
+    int pidfd = -1;
+    int pipe = -1;           // -1 once EOF was seen or it was closed
+    size_t pipe_capacity = 65536;
+    ChildSink sink;
+    bool released = false;   // no callbacks any more
+    bool paused = false;     // waiting for resume(): not in the bulk set
+    size_t since_ack = 0;    // bytes delivered since the last resume
+    // While a hot child (see update_heat) is read, rounds are not delayed.
+    bool hot = false;
+    Clock::time_point hot_since;
+    size_t hot_bytes = 0;
+  };
+
+  explicit Loop(Options o) : options(o) {
+    epfd = epoll_create1(EPOLL_CLOEXEC);
+    bulkfd = epoll_create1(EPOLL_CLOEXEC);
+    wakefd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    if (epfd < 0 || bulkfd < 0 || wakefd < 0) {
+      std::perror("ffleet reactor: epoll/eventfd");
+      std::abort();  // without them the daemon cannot supervise anything
+    }
+    add(epfd, wakefd, EPOLLIN, tag(0, kWake));
+    add(epfd, bulkfd, EPOLLIN | EPOLLONESHOT, tag(0, kBulk));
+    read_buf.resize(kReadSize);
+  }
+
+  ~Loop() {
+    // The thread is gone (or never ran). Commands never executed still own fds.
+    stopping = true;
+    for (auto& c : queue)
+      if (c.kind == Command::kAdopt) insert(c.id, c.child, std::move(c.sink));
+      else if (c.kind == Command::kSignals) close(c.sigfd);
+    // Kill them all first so they die in parallel, then reap each.
+    for (auto& [id, c] : children) kill_group(c, SIGKILL);
+    for (auto& [id, c] : children) {
+      siginfo_t info{};
+      while (c.pidfd >= 0 && waitid(static_cast<idtype_t>(P_PIDFD), c.pidfd, &info, WEXITED) != 0 &&
+             errno == EINTR) {
+      }
+      close_fd(c.pidfd);
+      close_fd(c.pipe);
+    }
+    close_fd(sigfd);
+    close_fd(wakefd);
+    close_fd(bulkfd);
+    close_fd(epfd);
+  }
+
+  // Only ever called while the child is not reaped, so the group id is still
+  // ours. A bad pid must never turn into kill(-1) or kill(1).
+  static void kill_group(const Child& c, int sig) {
+    if (c.pid > 1) kill(-c.pid, sig);
+  }
+
+  static void add(int ep, int fd, uint32_t events, uint64_t data) {
+    epoll_event ev{};
+    ev.events = events;
+    ev.data.u64 = data;
+    if (epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev) != 0) std::perror("ffleet reactor: epoll_ctl add");
+  }
+
+  void push(Command c) {
+    bool was_empty;
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      was_empty = queue.empty();
+      queue.push_back(std::move(c));
+    }
+    // The loop reads the eventfd before taking the queue, so one wakeup per
+    // non-empty queue is enough.
+    if (was_empty) {
+      uint64_t one = 1;
+      ssize_t r = write(wakefd, &one, sizeof one);
+      (void)r;  // EAGAIN only if the counter is about to overflow: already awake
+    }
+  }
+
+  // --- reactor thread ---
+
+  void run() {
+    epoll_event events[64];
+    while (!stopping) {
+      int timeout = -1;
+      if (!bulk_armed) {
+        auto now = Clock::now();
+        if (now >= rearm_at) {
+          arm_bulk();
+        } else {
+          auto wait = std::chrono::ceil<std::chrono::milliseconds>(rearm_at - now);
+          timeout = static_cast<int>(wait.count());
+        }
+      }
+      int n = epoll_wait(epfd, events, 64, timeout);
+      if (n < 0) {
+        if (errno != EINTR) std::perror("ffleet reactor: epoll_wait");
+        continue;
+      }
+      for (int i = 0; i < n; ++i) {
+        uint64_t data = events[i].data.u64;
+        switch (static_cast<Tag>(data & 3)) {
+          case kWake: run_commands(); break;
+          case kSignal: read_signals(); break;
+          case kBulk: bulk_round(); break;
+          case kPidfd: on_child_exit(data >> 2); break;
+        }
+      }
+    }
+  }
+
+  void run_commands() {
+    uint64_t count;
+    ssize_t r = read(wakefd, &count, sizeof count);
+    (void)r;
+    std::vector<Command> batch;
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      batch.swap(queue);
+    }
+    for (auto& c : batch) {
+      switch (c.kind) {
+        case Command::kAdopt: insert(c.id, c.child, std::move(c.sink)); break;
+        case Command::kSignalGroup:
+          if (Child* ch = find(c.id)) kill_group(*ch, c.sig);
+          break;
+        case Command::kKillClose:
+          if (Child* ch = find(c.id)) {
+            kill_group(*ch, SIGKILL);
+            final_drain(*ch);
+            close_pipe(*ch);
+          }
+          break;
+        case Command::kResume:
+          if (Child* ch = find(c.id); ch && ch->paused) {
+            ch->paused = false;
+            ch->since_ack = 0;
+            if (ch->pipe >= 0) add(bulkfd, ch->pipe, EPOLLIN, c.id);
+          }
+          break;
+        case Command::kRelease:
+          if (Child* ch = find(c.id)) {
+            kill_group(*ch, SIGKILL);
+            ch->released = true;
+            ch->sink = {};  // its captures (actor handles) die here, on this thread
+            close_pipe(*ch);
+          }
+          break;
+        case Command::kSignals:
+          if (sigfd >= 0) {
+            epoll_ctl(epfd, EPOLL_CTL_DEL, sigfd, nullptr);
+            close_fd(sigfd);
+          }
+          sigfd = c.sigfd;
+          signal_handler = std::move(c.handler);
+          add(epfd, sigfd, EPOLLIN, tag(0, kSignal));
+          break;
+        case Command::kStop: stopping = true; break;
+      }
+    }
+  }
+
+  Child* find(ChildId id) {
+    auto it = children.find(id);
+    return it == children.end() ? nullptr : &it->second;
+  }
+
+  void insert(ChildId id, const SpawnedChild& sc, ChildSink sink) {
+    Child c;
+    c.pid = sc.pid;
+    c.pidfd = sc.pidfd;
+    c.pipe = sc.stderr_fd;
+    c.sink = std::move(sink);
+    if (c.pipe >= 0) {
+      int cap = fcntl(c.pipe, F_GETPIPE_SZ);
+      if (cap > 0) c.pipe_capacity = static_cast<size_t>(cap);
+    }
+    children.emplace(id, std::move(c));
+    child_count.store(children.size(), std::memory_order_relaxed);
+    if (stopping) return;  // the destructor reaps it
+    Child& ch = children[id];
+    if (ch.pipe >= 0) add(bulkfd, ch.pipe, EPOLLIN, id);
+    add(epfd, ch.pidfd, EPOLLIN, tag(id, kPidfd));
+  }
+
+  void close_pipe(Child& c) {
+    if (c.pipe < 0) return;
+    if (!c.paused) epoll_ctl(bulkfd, EPOLL_CTL_DEL, c.pipe, nullptr);
+    close_fd(c.pipe);
+  }
+
+  void arm_bulk() {
+    epoll_event ev{};
+    ev.events = EPOLLIN | EPOLLONESHOT;
+    ev.data.u64 = tag(0, kBulk);
+    epoll_ctl(epfd, EPOLL_CTL_MOD, bulkfd, &ev);
+    bulk_armed = true;
+  }
+
+  // The bulk set fired (and disarmed itself): one read for every ready pipe,
+  // each child's bytes delivered as one chunk.
+  void bulk_round() {
+    bulk_armed = false;
+    if (bulk_events.size() < children.size() + 1) bulk_events.resize(children.size() + 64);
+    int n = epoll_wait(bulkfd, bulk_events.data(), static_cast<int>(bulk_events.size()), 0);
+    auto now = Clock::now();
+    bool any_hot = false;
+    for (int i = 0; i < n; ++i) {
+      ChildId id = bulk_events[i].data.u64;
+      Child* c = find(id);
+      if (!c || c->pipe < 0 || c->paused) continue;
+      ssize_t r = read(c->pipe, read_buf.data(), read_buf.size());
+      if (r > 0) {
+        update_heat(*c, static_cast<size_t>(r), now);
+        any_hot |= c->hot;
+        deliver(*c, std::string(read_buf.data(), static_cast<size_t>(r)), true);
+      } else if (r == 0 || (errno != EAGAIN && errno != EINTR)) {
+        close_pipe(*c);  // EOF: every writer is gone; the pidfd tells the exit
+      }
+    }
+    if (any_hot) arm_bulk();
+    else rearm_at = now + options.coalesce;
+  }
+
+  // Hot: one read found the pipe full, so its writer was probably blocked.
+  // "Full" is within a page of the capacity: a pipe of small writes blocks
+  // its writer once all its pages are in use, the last one partly filled. A
+  // hot child cools down once it writes less than half a pipe per coalesce
+  // period (then it can no longer fill the pipe between two rounds). Being
+  // hot costs: every write then wakes the reactor.
+  void update_heat(Child& c, size_t bytes, Clock::time_point now) {
+    size_t full = std::min(read_buf.size(), c.pipe_capacity > 4096 ? c.pipe_capacity - 4096 : c.pipe_capacity);
+    if (bytes >= full) {
+      c.hot = true;
+      c.hot_since = now;
+      c.hot_bytes = 0;
+    } else if (c.hot) {
+      c.hot_bytes += bytes;
+      if (now - c.hot_since >= options.coalesce) {
+        c.hot = c.hot_bytes >= c.pipe_capacity / 2;
+        c.hot_since = now;
+        c.hot_bytes = 0;
+      }
+    }
+  }
+
+  void deliver(Child& c, std::string chunk, bool flow_controlled) {
+    if (chunk.empty() || c.released) return;
+    c.since_ack += chunk.size();
+    bool ack = flow_controlled && c.since_ack >= options.window_bytes;
+    if (ack) {
+      c.paused = true;
+      epoll_ctl(bulkfd, EPOLL_CTL_DEL, c.pipe, nullptr);
+    }
+    if (c.sink.on_output) c.sink.on_output(std::move(chunk), ack);
+  }
+
+  // Whatever the pipe holds now, without waiting: after the exit nothing
+  // more can come from the child itself, and an escaped grandchild may hold
+  // the pipe open forever.
+  void final_drain(Child& c) {
+    if (c.pipe < 0 || c.released) return;
+    std::string rest;
+    while (rest.size() < kFinalDrainLimit) {
+      ssize_t r = read(c.pipe, read_buf.data(), read_buf.size());
+      if (r > 0) rest.append(read_buf.data(), static_cast<size_t>(r));
+      else if (r < 0 && errno == EINTR) continue;
+      else break;
+    }
+    deliver(c, std::move(rest), false);
+  }
+
+  void on_child_exit(ChildId id) {
+    auto it = children.find(id);
+    if (it == children.end()) return;
+    Child& c = it->second;
+    // Leftovers of its process group first: the zombie still holds the pid,
+    // so the group id cannot name anybody else yet.
+    kill_group(c, SIGKILL);
+    siginfo_t info{};
+    int r;
+    while ((r = waitid(static_cast<idtype_t>(P_PIDFD), c.pidfd, &info, WEXITED | WNOHANG)) != 0 &&
+           errno == EINTR) {
+    }
+    if (r == 0 && info.si_pid == 0) return;  // not reapable yet; the pidfd stays readable
+    // r != 0 (ECHILD): someone else reaped it, against the rules. Report an
+    // unknown status rather than lose the exit.
+    ExitStatus status = r == 0 ? exit_status(info) : ExitStatus{};
+    final_drain(c);
+    ChildSink sink = std::move(c.sink);
+    bool silent = c.released;
+    epoll_ctl(epfd, EPOLL_CTL_DEL, c.pidfd, nullptr);
+    close_fd(c.pidfd);
+    close_pipe(c);
+    children.erase(it);
+    child_count.store(children.size(), std::memory_order_relaxed);
+    if (!silent && sink.on_exit) sink.on_exit(status);
+  }
+
+  void read_signals() {
+    signalfd_siginfo si;
+    while (read(sigfd, &si, sizeof si) == static_cast<ssize_t>(sizeof si))
+      if (signal_handler) signal_handler(static_cast<int>(si.ssi_signo));
+  }
+
+  const Options options;
+  int epfd = -1, bulkfd = -1, wakefd = -1, sigfd = -1;
+
+  std::mutex mu;                 // guards queue
+  std::vector<Command> queue;
+  std::atomic<ChildId> next_id{1};
+  std::atomic<size_t> child_count{0};
+
+  std::mutex lifecycle;          // guards thread, started, stopped
+  std::thread thread;
+  bool started = false, stopped = false;
+
+  // Reactor thread only.
+  bool stopping = false;
+  std::unordered_map<ChildId, Child> children;
+  std::function<void(int)> signal_handler;
+  bool bulk_armed = true;
+  Clock::time_point rearm_at;
+  std::vector<char> read_buf;
+  std::vector<epoll_event> bulk_events;
+};
+
+Reactor::Reactor(Options options) : loop_(std::make_unique<Loop>(options)) {}
+
+Reactor::~Reactor() { stop(); }
+
+void Reactor::start() {
+  std::lock_guard<std::mutex> lock(loop_->lifecycle);
+  if (loop_->started || loop_->stopped) return;
+  loop_->started = true;
+  raise_nofile_limit();
+  loop_->thread = std::thread([l = loop_.get()] {
+    pthread_setname_np(pthread_self(), "ffleet-reactor");  // for top -H, gdb, /proc
+    l->run();
+  });
+}
+
+void Reactor::stop() {
+  std::lock_guard<std::mutex> lock(loop_->lifecycle);
+  if (loop_->stopped) return;
+  loop_->stopped = true;
+  if (!loop_->thread.joinable()) return;
+  Loop::Command c;
+  c.kind = Loop::Command::kStop;
+  loop_->push(std::move(c));
+  loop_->thread.join();
+}
+
+ChildId Reactor::adopt(SpawnedChild child, ChildSink sink) {
+  ChildId id = loop_->next_id.fetch_add(1, std::memory_order_relaxed);
+  Loop::Command c;
+  c.kind = Loop::Command::kAdopt;
+  c.id = id;
+  c.child = child;
+  c.sink = std::move(sink);
+  loop_->push(std::move(c));
+  return id;
+}
+
+// A command about one child, queued for the loop thread.
+void Reactor::send(int kind, ChildId id, int sig) {
+  Loop::Command c;
+  c.kind = static_cast<Loop::Command::Kind>(kind);
+  c.id = id;
+  c.sig = sig;
+  loop_->push(std::move(c));
+}
+
+void Reactor::signal_group(ChildId id, int sig) { send(Loop::Command::kSignalGroup, id, sig); }
+
+void Reactor::kill_and_close(ChildId id) { send(Loop::Command::kKillClose, id); }
+
+void Reactor::resume(ChildId id) { send(Loop::Command::kResume, id); }
+
+void Reactor::release(ChildId id) { send(Loop::Command::kRelease, id); }
+
+void Reactor::on_signals(const sigset_t& signals, std::function<void(int)> handler) {
+  int fd = signalfd(-1, &signals, SFD_NONBLOCK | SFD_CLOEXEC);
+  if (fd < 0) {
+    std::perror("ffleet reactor: signalfd");
+    return;
+  }
+  Loop::Command c;
+  c.kind = Loop::Command::kSignals;
+  c.sigfd = fd;
+  c.handler = std::move(handler);
+  loop_->push(std::move(c));
+}
+
+size_t Reactor::children() const { return loop_->child_count.load(std::memory_order_relaxed); }
+
+}  // namespace ffleet

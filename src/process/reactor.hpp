@@ -1,0 +1,108 @@
+// The I/O reactor: the one non-actor thread of the daemon. It waits with
+// epoll on every child's stderr pipe and pidfd, on an optional signalfd and
+// on its own command eventfd, and only forwards what happens through
+// callbacks (the actor layer turns them into messages). It never blocks and
+// never waits for a pipe's EOF.
+//
+// Output is coalesced: pipes live in a second, "bulk" epoll set that is
+// itself registered one-shot in the main set. After a round of reading, the
+// bulk set is re-armed only `coalesce` later, so a thousand children printing
+// a progress line twice a second cost ~10 wakeups a second, not 2000. A child
+// whose pipe was found full is "hot" and rounds then follow each other at
+// once, so a flooding child is not held back (it may block once, for at most
+// one coalesce period, before it is seen as hot). Exits, signals and commands live in the
+// main set and are handled at once.
+//
+// Exit of a child (its pidfd becomes readable, it is a zombie): SIGKILL to
+// its process group (leftover grandchildren; safe, the zombie still holds the
+// pid and so the group id), reap it, read what is left in the pipe without
+// waiting for EOF (an escaped grandchild may hold the pipe open forever),
+// deliver it, then on_exit, then close and forget.
+#pragma once
+
+#include <signal.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "src/process/exit_status.hpp"
+#include "src/process/spawn.hpp"
+
+namespace ffleet {
+
+// Unique for the life of a Reactor; never reused (fd numbers and pids are).
+using ChildId = uint64_t;
+
+// Called on the reactor thread; must not block and must not throw. They may
+// call the Reactor's commands (queued, executed after the callback returns).
+struct ChildSink {
+  // Bytes from the child's stderr, in order, cut anywhere (not at lines).
+  // With ack_requested, no more is read from this child until resume(id).
+  std::function<void(std::string chunk, bool ack_requested)> on_output;
+  // Once, after the last on_output of that child.
+  std::function<void(ExitStatus)> on_exit;
+};
+
+// (Outside the class only because GCC refuses `Options = {}` as a default
+// argument for a nested struct with member initializers.)
+struct ReactorOptions {
+  std::chrono::milliseconds coalesce{100};  // minimum time between two reading rounds
+  size_t window_bytes = 1 << 20;            // bytes delivered per child before an ack is needed
+};
+
+class Reactor {
+ public:
+  using Options = ReactorOptions;
+
+  explicit Reactor(Options options = {});
+  // Stops the thread, SIGKILLs and reaps every child still adopted, without
+  // calling back.
+  ~Reactor();
+  Reactor(const Reactor&) = delete;
+  Reactor& operator=(const Reactor&) = delete;
+
+  // Starts the thread (and raises RLIMIT_NOFILE's soft limit to the hard one:
+  // every child costs two fds). Stop joins it; children stay adopted (for the
+  // destructor to kill). Both idempotent; no restart after stop. Never call
+  // stop() or the destructor from a callback (the thread would join itself).
+  void start();
+  void stop();
+
+  // Everything below is thread-safe and never blocks on the reactor. Commands
+  // are executed on the reactor thread in call order. Commands naming a child
+  // that is gone are no-ops.
+
+  // Takes ownership of the child's fds. The child must lead its own process
+  // group and come with a pidfd (spawn_child does both).
+  ChildId adopt(SpawnedChild child, ChildSink sink);
+  // kill(-pgid, sig), only while the child is not yet reaped.
+  void signal_group(ChildId id, int sig);
+  // SIGKILL to the group, deliver what is in the pipe now, close the pipe.
+  // The end of a stop escalation: on_exit follows as soon as the child dies,
+  // whoever holds a copy of its stderr.
+  void kill_and_close(ChildId id);
+  // The consumer processed the chunk that had ack_requested: read again.
+  void resume(ChildId id);
+  // The owner is gone: SIGKILL the group, reap silently, no more callbacks
+  // (the sink is destroyed on the reactor thread).
+  void release(ChildId id);
+  // Reads these signals from a signalfd and calls `handler(signo)` on the
+  // reactor thread. The caller must have blocked them in every thread (block
+  // them before starting any thread). A second call replaces the first.
+  void on_signals(const sigset_t& signals, std::function<void(int signo)> handler);
+
+  // Children adopted and not yet reaped (released ones included), as of the
+  // reactor's last step: an adopt() still queued is not counted yet.
+  size_t children() const;
+
+ private:
+  struct Loop;
+  void send(int kind, ChildId id, int sig = 0);
+  std::unique_ptr<Loop> loop_;
+};
+
+}  // namespace ffleet
