@@ -1,5 +1,7 @@
 #include "src/process/spawn.hpp"
 
+#include "src/process/child_launch.hpp"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/sched.h>  // CLONE_PIDFD
@@ -16,9 +18,6 @@
 
 #include <cstdlib>
 
-#ifndef P_PIDFD
-#define P_PIDFD 3  // <linux/wait.h>; glibc 2.36's <sys/wait.h> lacks it
-#endif
 
 namespace ffleet {
 namespace {
@@ -34,13 +33,18 @@ struct ChildArgs {
   const char* cwd;        // nullptr: keep ours
   int devnull;            // >= 3
   int stderr_w;           // >= 3
-  pid_t parent;           // our pid, to detect that we died before PDEATHSIG was set
+  int keep_below;         // > 0: the fd table is shared until unshared here (see LaunchFds)
+  pid_t parent;           // who must be our parent once PDEATHSIG is set
   unsigned max_fd;        // for the close loop if close_range is missing
   volatile int failed_errno;
   volatile int failed_step;  // a Step
 };
 
 enum Step { kOk = 0, kSetup, kChdir, kExec };
+
+#ifndef CLOSE_RANGE_UNSHARE
+#define CLOSE_RANGE_UNSHARE (1U << 1)
+#endif
 
 // Runs in the child, on its own small stack, sharing the parent's memory and
 // even its thread pointer (so errno is the parent thread's: harmless, that
@@ -67,12 +71,16 @@ FFLEET_CHILD_CODE int child_main(void* p) {
 
   if (syscall(SYS_setsid) < 0) child_fail(a, kSetup);
 
-  // SIGKILL when the parent *thread* dies. The callers spawn from CAF worker
-  // threads, which live as long as the daemon; a thread that exits earlier
-  // would kill its children with it. The getppid() check closes the window
-  // where the whole daemon died before the prctl.
+  // SIGKILL when the parent *thread* dies (with CLONE_PARENT: the thread of
+  // our parent that created the spawn helper). The getppid() check closes
+  // the window where the parent died before the prctl.
   if (syscall(SYS_prctl, PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0) child_fail(a, kSetup);
   if (syscall(SYS_getppid) != a->parent) syscall(SYS_exit_group, 127);
+
+  // A shared fd table (the spawn helper's) becomes our own, holding only the
+  // few low fds we need: nothing of the caller's table is copied beyond them.
+  if (a->keep_below > 0 && syscall(SYS_close_range, a->keep_below, ~0U, CLOSE_RANGE_UNSHARE) < 0)
+    child_fail(a, kSetup);
 
   if (syscall(SYS_dup3, a->devnull, 0, 0) < 0 || syscall(SYS_dup3, a->devnull, 1, 0) < 0 ||
       syscall(SYS_dup3, a->stderr_w, 2, 0) < 0)
@@ -120,13 +128,88 @@ std::vector<char*> c_strings(const std::vector<std::string>& v, const std::strin
   return out;
 }
 
-SpawnResult failure(const std::string& binary, int err) {
-  return {std::nullopt, "cannot run \"" + binary + "\": " + errno_text(err)};
-}
+SpawnResult failure(const std::string& binary, int err) { return {std::nullopt, cannot_run(binary, err)}; }
 
 constexpr size_t kChildStack = 64 * 1024;
 
+unsigned fd_limit() {
+  struct rlimit nofile {};
+  getrlimit(RLIMIT_NOFILE, &nofile);
+  return nofile.rlim_cur == RLIM_INFINITY ? 65536u : static_cast<unsigned>(nofile.rlim_cur);
+}
+
 }  // namespace
+
+std::string cannot_run(const std::string& binary, int err) {
+  return "cannot run \"" + binary + "\": " + errno_text(err);
+}
+
+bool resolve_for_spawn(const std::string& binary, std::string& path, std::string& error) {
+  // A bare name is resolved here rather than with execvp in the child: the
+  // child must stay minimal, and the error text is the same.
+  path = binary;
+  if (path.find('/') == std::string::npos) {
+    const char* env_path = std::getenv("PATH");
+    auto found = path.empty() ? std::nullopt
+                              : resolve_binary(path, env_path ? env_path : "/usr/local/bin:/usr/bin:/bin");
+    if (!found) {
+      error = cannot_run(binary, ENOENT);
+      return false;
+    }
+    path = *found;
+  }
+  return true;
+}
+
+Launched launch_child(const SpawnRequest& request, const std::string& path, const LaunchFds& fds,
+                      pid_t expected_parent, bool as_sibling) {
+  // Everything the child needs is built before it exists.
+  std::vector<char*> argv = c_strings(request.args, &request.binary);
+  std::vector<char*> envp = c_strings(request.env, nullptr);
+  ChildArgs args{path.c_str(), argv.data(), envp.data(),
+                 request.cwd.empty() ? nullptr : request.cwd.c_str(), fds.devnull, fds.stderr_w,
+                 fds.keep_below, expected_parent, fd_limit(), 0, kOk};
+
+  Launched out;
+  void* stack = mmap(nullptr, kChildStack, PROT_READ | PROT_WRITE,
+                     MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+  if (stack == MAP_FAILED) {
+    out.error = cannot_run(request.binary, errno);
+    return out;
+  }
+  int flags = CLONE_VM | CLONE_VFORK | CLONE_PIDFD | SIGCHLD;
+  if (fds.keep_below > 0) flags |= CLONE_FILES;
+  if (as_sibling) flags |= CLONE_PARENT;
+
+  // Block every signal so no handler of ours runs in the child while it
+  // shares our memory; the child restores defaults and an empty mask.
+  sigset_t all, old;
+  sigfillset(&all);
+  pthread_sigmask(SIG_SETMASK, &all, &old);
+  int pidfd = -1;
+  pid_t pid = clone(child_main, static_cast<char*>(stack) + kChildStack, flags, &args, &pidfd);
+  int clone_errno = errno;
+  pthread_sigmask(SIG_SETMASK, &old, nullptr);
+  munmap(stack, kChildStack);
+
+  if (pid < 0) {
+    out.error = cannot_run(request.binary, clone_errno);
+    return out;
+  }
+  out.pid = pid;
+  if (args.failed_step == kOk) {
+    out.pidfd = pidfd;
+    return out;
+  }
+  close(pidfd);
+  int err = args.failed_errno;
+  if (args.failed_step == kChdir)
+    out.error = "cannot run \"" + request.binary + "\": cannot change to directory \"" + request.cwd +
+                "\": " + errno_text(err);
+  else
+    out.error = cannot_run(request.binary, err);
+  return out;
+}
 
 std::optional<std::string> resolve_binary(const std::string& name, const std::string& path_env) {
   if (name.empty()) return std::nullopt;
@@ -148,20 +231,8 @@ std::optional<std::string> resolve_binary(const std::string& name, const std::st
 }
 
 SpawnResult spawn_child(const SpawnRequest& request) {
-  // A bare name is resolved here rather than with execvp in the child: the
-  // child must stay minimal, and the error text is the same.
-  std::string path = request.binary;
-  if (path.empty()) return failure(path, ENOENT);
-  if (path.find('/') == std::string::npos) {
-    const char* env_path = std::getenv("PATH");
-    auto found = resolve_binary(path, env_path ? env_path : "/usr/local/bin:/usr/bin:/bin");
-    if (!found) return failure(request.binary, ENOENT);
-    path = *found;
-  }
-
-  // Everything the child needs is built before it exists.
-  std::vector<char*> argv = c_strings(request.args, &request.binary);
-  std::vector<char*> envp = c_strings(request.env, nullptr);
+  std::string path, error;
+  if (!resolve_for_spawn(request.binary, path, error)) return {std::nullopt, error};
 
   int devnull = above_stdio(open("/dev/null", O_RDWR | O_CLOEXEC));
   if (devnull < 0) return failure(request.binary, errno);
@@ -183,55 +254,18 @@ SpawnResult spawn_child(const SpawnRequest& request) {
     return failure(request.binary, err);
   }
 
-  struct rlimit nofile {};
-  getrlimit(RLIMIT_NOFILE, &nofile);
-  ChildArgs args{path.c_str(), argv.data(), envp.data(),
-                 request.cwd.empty() ? nullptr : request.cwd.c_str(), devnull, write_end, getpid(),
-                 nofile.rlim_cur == RLIM_INFINITY ? 65536u : static_cast<unsigned>(nofile.rlim_cur),
-                 0, kOk};
-
-  void* stack = mmap(nullptr, kChildStack, PROT_READ | PROT_WRITE,
-                     MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
-  if (stack == MAP_FAILED) {
-    int err = errno;
-    close(devnull);
-    close(read_end);
-    close(write_end);
-    return failure(request.binary, err);
-  }
-
-  // Block every signal so no handler of ours runs in the child while it
-  // shares our memory; the child restores defaults and an empty mask.
-  sigset_t all, old;
-  sigfillset(&all);
-  pthread_sigmask(SIG_SETMASK, &all, &old);
-  int pidfd = -1;
-  pid_t pid = clone(child_main, static_cast<char*>(stack) + kChildStack,
-                    CLONE_VM | CLONE_VFORK | CLONE_PIDFD | SIGCHLD, &args, &pidfd);
-  int clone_errno = errno;
-  pthread_sigmask(SIG_SETMASK, &old, nullptr);
-
-  munmap(stack, kChildStack);
+  Launched l = launch_child(request, path, LaunchFds{devnull, write_end, 0}, getpid(), false);
   close(devnull);
   close(write_end);
-  if (pid < 0) {
-    close(read_end);
-    return failure(request.binary, clone_errno);
-  }
-  if (args.failed_step != kOk) {
+  if (!l.error.empty()) {
     // The child has exited (or is about to): reap it so no zombie is left.
-    siginfo_t info{};
-    while (waitid(static_cast<idtype_t>(P_PIDFD), pidfd, &info, WEXITED) != 0 && errno == EINTR) {
-    }
-    close(pidfd);
+    if (l.pid > 0)
+      while (waitpid(l.pid, nullptr, 0) < 0 && errno == EINTR) {
+      }
     close(read_end);
-    int err = args.failed_errno;
-    if (args.failed_step == kChdir)
-      return {std::nullopt, "cannot run \"" + request.binary + "\": cannot change to directory \"" +
-                                request.cwd + "\": " + errno_text(err)};
-    return failure(request.binary, err);
+    return {std::nullopt, l.error};
   }
-  return {SpawnedChild{pid, pidfd, read_end}, {}};
+  return {SpawnedChild{l.pid, l.pidfd, read_end}, {}};
 }
 
 }  // namespace ffleet

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "src/process/spawn.hpp"
+#include "src/process/spawner.hpp"
 #include "process_probe.hpp"
 #include "wait.hpp"
 
@@ -65,8 +66,34 @@ Finished run_to_end(const ffleet::SpawnedChild& c) {
   return f;
 }
 
-Finished run(const SpawnRequest& req) {
-  auto r = spawn_child(req);
+// Every guarantee holds both ways a child is made: by the calling process
+// (spawn_child) and by the spawn helper (the daemon's way). The helper is
+// started once, from the main thread, as `ffleet run` does.
+enum class Via { caller, helper };
+
+ffleet::SpawnHelper& test_helper() {
+  static std::unique_ptr<ffleet::SpawnHelper> h = [] {
+    std::string error;
+    auto made = ffleet::SpawnHelper::start(&error);
+    if (!made) FAIL(error);
+    return made;
+  }();
+  return *h;
+}
+
+ffleet::SpawnResult spawn(Via via, const SpawnRequest& req) {
+  return via == Via::caller ? spawn_child(req) : test_helper().spawn(req);
+}
+
+// Started before the test measures anything (fds, children).
+Via any_via() {
+  Via via = GENERATE(Via::caller, Via::helper);
+  if (via == Via::helper) test_helper();
+  return via;
+}
+
+Finished run(Via via, const SpawnRequest& req) {
+  auto r = spawn(via, req);
   INFO(r.error);
   REQUIRE(r.child);
   return run_to_end(*r.child);
@@ -113,21 +140,23 @@ std::string temp_file(const std::string& content, mode_t mode) {
 }  // namespace
 
 TEST_CASE("spawn: the child's environment is exactly the one given", "[spawn]") {
+  Via via = any_via();
   SECTION("empty by default") {
-    auto f = run({helper("helper_fdcheck"), {}, {}, {}});
+    auto f = run(via, {helper("helper_fdcheck"), {}, {}, {}});
     CHECK(lines_starting(f.err, "env: ").empty());
   }
   SECTION("the given variables, nothing else") {
-    auto f = run({helper("helper_fdcheck"), {}, {"A=1", "B=two words", "EMPTY="}, {}});
+    auto f = run(via, {helper("helper_fdcheck"), {}, {"A=1", "B=two words", "EMPTY="}, {}});
     CHECK(lines_starting(f.err, "env: ") == std::vector<std::string>{"A=1", "B=two words", "EMPTY="});
   }
 }
 
 TEST_CASE("spawn: only fds 0, 1 and 2 are open in the child, stdin and stdout are /dev/null", "[spawn]") {
+  Via via = any_via();
   // An fd of ours without CLOEXEC: close_range in the child must close it anyway.
   int leaky = open("/dev/zero", O_RDONLY);
   REQUIRE(leaky >= 3);
-  auto f = run({helper("helper_fdcheck"), {}, {}, {}});
+  auto f = run(via, {helper("helper_fdcheck"), {}, {}, {}});
   close(leaky);
   CHECK(line_value(f.err, "fds:") == " 0 1 2");
   CHECK(line_value(f.err, "fd 0: ") == "/dev/null");
@@ -136,6 +165,7 @@ TEST_CASE("spawn: only fds 0, 1 and 2 are open in the child, stdin and stdout ar
 }
 
 TEST_CASE("spawn: the child has an empty signal mask and no ignored signals", "[spawn]") {
+  Via via = any_via();
   // What a CAF daemon looks like: signals blocked in every thread, some ignored.
   sigset_t block, old_mask;
   sigemptyset(&block);
@@ -148,7 +178,7 @@ TEST_CASE("spawn: the child has an empty signal mask and no ignored signals", "[
   sigaction(SIGPIPE, &ignore, &old_pipe);
   sigaction(SIGHUP, &ignore, &old_hup);
 
-  auto f = run({helper("helper_fdcheck"), {}, {}, {}});
+  auto f = run(via, {helper("helper_fdcheck"), {}, {}, {}});
 
   sigaction(SIGPIPE, &old_pipe, nullptr);
   sigaction(SIGHUP, &old_hup, nullptr);
@@ -158,7 +188,8 @@ TEST_CASE("spawn: the child has an empty signal mask and no ignored signals", "[
 }
 
 TEST_CASE("spawn: the child leads its own session and process group", "[spawn]") {
-  auto r = spawn_child({helper("helper_fdcheck"), {}, {}, {}});
+  Via via = any_via();
+  auto r = spawn(via, {helper("helper_fdcheck"), {}, {}, {}});
   REQUIRE(r.child);
   pid_t pid = r.child->pid;
   auto f = run_to_end(*r.child);
@@ -168,17 +199,19 @@ TEST_CASE("spawn: the child leads its own session and process group", "[spawn]")
 }
 
 TEST_CASE("spawn: arguments are passed in order and the exit code comes back", "[spawn]") {
-  auto f = run({helper("helper_lines"), {"3", "7"}, {}, {}});
+  Via via = any_via();
+  auto f = run(via, {helper("helper_lines"), {"3", "7"}, {}, {}});
   CHECK(f.err == "line 1\nline 2\nline 3\n");
   CHECK(f.info.si_code == CLD_EXITED);
   CHECK(f.info.si_status == 7);
 }
 
 TEST_CASE("spawn: the working directory is the one given", "[spawn]") {
-  auto f = run({helper("helper_fdcheck"), {}, {}, "/tmp"});
+  Via via = any_via();
+  auto f = run(via, {helper("helper_fdcheck"), {}, {}, "/tmp"});
   CHECK(line_value(f.err, "cwd: ") == "/tmp");
   SECTION("a missing directory is an error and leaves no child") {
-    auto r = spawn_child({helper("helper_fdcheck"), {}, {}, "/nonexistent-ffleet-dir"});
+    auto r = spawn(via, {helper("helper_fdcheck"), {}, {}, "/nonexistent-ffleet-dir"});
     CHECK_FALSE(r.child);
     CHECK(r.error.find("cannot change to directory \"/nonexistent-ffleet-dir\": No such file or directory") !=
           std::string::npos);
@@ -187,14 +220,15 @@ TEST_CASE("spawn: the working directory is the one given", "[spawn]") {
 }
 
 TEST_CASE("spawn: a missing binary gives the system's error text, no child and no zombie", "[spawn]") {
+  Via via = any_via();
   size_t fds = open_fd_count();
   SECTION("a bare name not in PATH") {
-    auto r = spawn_child({"sloop", {}, {}, {}});
+    auto r = spawn(via, {"sloop", {}, {}, {}});
     CHECK_FALSE(r.child);
     CHECK(r.error == "cannot run \"sloop\": No such file or directory");
   }
   SECTION("a path that does not exist (the exec fails in the child)") {
-    auto r = spawn_child({"/nonexistent/sloop", {}, {}, {}});
+    auto r = spawn(via, {"/nonexistent/sloop", {}, {}, {}});
     CHECK_FALSE(r.child);
     CHECK(r.error == "cannot run \"/nonexistent/sloop\": No such file or directory");
   }
@@ -203,16 +237,17 @@ TEST_CASE("spawn: a missing binary gives the system's error text, no child and n
 }
 
 TEST_CASE("spawn: a file that cannot be executed gives an error and no child", "[spawn]") {
+  Via via = any_via();
   SECTION("no execute permission") {
     std::string path = temp_file("#!/bin/sh\nexit 0\n", 0644);
-    auto r = spawn_child({path, {}, {}, {}});
+    auto r = spawn(via, {path, {}, {}, {}});
     unlink(path.c_str());
     CHECK_FALSE(r.child);
     CHECK(r.error == "cannot run \"" + path + "\": Permission denied");
   }
   SECTION("not an executable format") {
     std::string path = temp_file("this is not a program\n", 0755);
-    auto r = spawn_child({path, {}, {}, {}});
+    auto r = spawn(via, {path, {}, {}, {}});
     unlink(path.c_str());
     CHECK_FALSE(r.child);
     CHECK(r.error == "cannot run \"" + path + "\": Exec format error");
@@ -236,8 +271,9 @@ TEST_CASE("spawn: resolve_binary searches PATH for bare names only", "[spawn]") 
 }
 
 TEST_CASE("spawn: the parent keeps only the pidfd and the pipe's read end, close-on-exec and non-blocking", "[spawn]") {
+  Via via = any_via();
   size_t fds = open_fd_count();
-  auto r = spawn_child({helper("helper_lines"), {"1"}, {}, {}});
+  auto r = spawn(via, {helper("helper_lines"), {"1"}, {}, {}});
   REQUIRE(r.child);
   CHECK(open_fd_count() == fds + 2);
   CHECK((fcntl(r.child->pidfd, F_GETFD) & FD_CLOEXEC));

@@ -1,0 +1,224 @@
+// The spawn helper and its fence guard (src/process/spawner.hpp): the
+// children it makes are the daemon's own, they die with the daemon, the
+// helper is not frozen with the daemon's process group, and an armed fence
+// kills the job processes at its deadline even while the daemon is stopped.
+// (Every guarantee of a spawned child is checked both ways in spawn_test.)
+#include <catch2/catch.hpp>
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstring>
+#include <functional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "process_probe.hpp"
+#include "src/process/spawner.hpp"
+#include "wait.hpp"
+
+using namespace std::chrono_literals;
+using ffleet::SpawnHelper;
+using ffleet::test::eventually;
+using ffleet::test::process_gone;
+
+namespace {
+
+std::string helper(const std::string& name) { return std::string(FFLEET_TEST_HELPERS) + "/" + name; }
+
+// A stand-in daemon in a process of its own (so the test can SIGSTOP or
+// SIGKILL it): runs `body` with a pipe to report pids back, then sleeps.
+// The destructor SIGKILLs and reaps it.
+struct StandIn {
+  pid_t pid = -1;
+  int report = -1;
+
+  explicit StandIn(const std::function<void(int report_fd)>& body) {
+    int p[2];
+    REQUIRE(pipe2(p, O_CLOEXEC) == 0);
+    pid = fork();
+    REQUIRE(pid >= 0);
+    if (pid == 0) {
+      close(p[0]);
+      body(p[1]);
+      for (;;) pause();
+    }
+    close(p[1]);
+    report = p[0];
+  }
+  ~StandIn() {
+    if (pid > 0) {
+      kill(pid, SIGKILL);
+      waitpid(pid, nullptr, 0);
+    }
+    close(report);
+  }
+
+  std::vector<pid_t> read_pids(size_t n) {
+    std::vector<pid_t> out(n, -1);
+    size_t got = 0;
+    auto* bytes = reinterpret_cast<char*>(out.data());
+    while (got < n * sizeof(pid_t)) {
+      pollfd p{report, POLLIN, 0};
+      REQUIRE(poll(&p, 1, 30000) == 1);
+      ssize_t r = read(report, bytes + got, n * sizeof(pid_t) - got);
+      REQUIRE(r > 0);
+      got += static_cast<size_t>(r);
+    }
+    return out;
+  }
+};
+
+void send_pid(int fd, pid_t pid) {
+  if (write(fd, &pid, sizeof pid) != sizeof pid) _exit(3);
+}
+
+// In the stand-in: the first line of a child's stderr that starts with
+// `prefix`, or "" (reads until EOF or 30 s).
+std::string stderr_line(int fd, const std::string& prefix) {
+  std::string text;
+  char buf[512];
+  auto deadline = std::chrono::steady_clock::now() + 30s;
+  while (std::chrono::steady_clock::now() < deadline) {
+    pollfd p{fd, POLLIN, 0};
+    poll(&p, 1, 100);
+    ssize_t n = read(fd, buf, sizeof buf);
+    if (n > 0) text.append(buf, static_cast<size_t>(n));
+    if (n == 0) break;
+    auto at = text.find(prefix);
+    if (at != std::string::npos && text.find('\n', at) != std::string::npos)
+      return text.substr(at, text.find('\n', at) - at);
+  }
+  return {};
+}
+
+// A stand-in daemon with a helper: spawns helper_forker (a child with a
+// grandchild in its group) and helper_ignoresigint, then `then(helper)`,
+// then reports child, grandchild and the second child.
+std::function<void(int)> daemon_with_jobs(const std::function<void(SpawnHelper&)>& then) {
+  return [then](int report) {
+    auto h = SpawnHelper::start();
+    if (!h) _exit(2);
+    auto forker = h->spawn({helper("helper_forker"), {}, {}, {}});
+    auto sleeper = h->spawn({helper("helper_ignoresigint"), {}, {}, {}});
+    if (!forker.child || !sleeper.child) _exit(2);
+    std::string line = stderr_line(forker.child->stderr_fd, "helper_forker: pid");
+    pid_t grandchild = -1;
+    if (auto g = line.find("grandchild "); g != std::string::npos) grandchild = std::atoi(line.c_str() + g + 11);
+    then(*h);
+    send_pid(report, forker.child->pid);
+    send_pid(report, grandchild);
+    send_pid(report, sleeper.child->pid);
+    h.release();  // lives until the stand-in dies
+  };
+}
+
+}  // namespace
+
+TEST_CASE("spawner: a child made by the helper is the daemon's own child and outlives the asking thread", "[spawner]") {
+  auto h = SpawnHelper::start();
+  REQUIRE(h);
+  // Asked from a short-lived thread: with CLONE_PARENT the child's parent
+  // death signal follows the thread that started the helper (ours, the main
+  // thread), not the one that asked.
+  ffleet::SpawnResult r;
+  std::thread([&] { r = h->spawn({helper("helper_ignoresigint"), {}, {}, {}}); }).join();
+  INFO(r.error);
+  REQUIRE(r.child);
+  CHECK(getpgid(r.child->pid) == r.child->pid);
+  // A parent death signal is sent as the thread exits; give it time to
+  // arrive before looking (nothing to wait for when all is well).
+  std::this_thread::sleep_for(300ms);
+  CHECK_FALSE(process_gone(r.child->pid));
+  // Ours to reap: its pidfd reports the exit.
+  kill(r.child->pid, SIGKILL);
+  siginfo_t info{};
+  REQUIRE(waitid(P_PID, static_cast<id_t>(r.child->pid), &info, WEXITED) == 0);
+  CHECK(info.si_status == SIGKILL);
+  close(r.child->pidfd);
+  close(r.child->stderr_fd);
+}
+
+TEST_CASE("spawner: the helper leads its own process group with every signal blocked", "[spawner]") {
+  auto h = SpawnHelper::start();
+  REQUIRE(h);
+  CHECK(eventually([&] { return getpgid(h->pid()) == h->pid(); }));
+  // A Ctrl-Z or a signal to the daemon's group does not reach it; one sent
+  // to it directly stays pending.
+  kill(h->pid(), SIGTSTP);
+  kill(h->pid(), SIGTERM);
+  auto r = h->spawn({helper("helper_lines"), {"1"}, {}, {}});
+  REQUIRE(r.child);
+  REQUIRE(waitid(P_PID, static_cast<id_t>(r.child->pid), nullptr, WEXITED) == 0);
+  close(r.child->pidfd);
+  close(r.child->stderr_fd);
+}
+
+TEST_CASE("spawner: no child and no helper survive a SIGKILL of the daemon", "[spawner]") {
+  StandIn daemon(daemon_with_jobs([](SpawnHelper&) {}));
+  auto pids = daemon.read_pids(3);
+  for (pid_t p : pids) REQUIRE(p > 0);
+  for (pid_t p : pids) CHECK_FALSE(process_gone(p));
+  kill(daemon.pid, SIGKILL);
+  REQUIRE(waitpid(daemon.pid, nullptr, 0) == daemon.pid);
+  daemon.pid = -1;
+  for (pid_t p : pids) CHECK(eventually([&] { return process_gone(p); }));
+}
+
+TEST_CASE("spawner: an armed fence kills every job's process group at its deadline while the daemon is stopped", "[spawner][fence]") {
+  StandIn daemon(daemon_with_jobs([](SpawnHelper& h) {
+    h.fence_until(std::chrono::steady_clock::now() + 60s);  // renewed once,
+    h.fence_until(std::chrono::steady_clock::now() + 1s);   // then never again
+  }));
+  auto pids = daemon.read_pids(3);
+  for (pid_t p : pids) REQUIRE(p > 0);
+  REQUIRE(kill(daemon.pid, SIGSTOP) == 0);  // frozen: it can neither renew nor kill
+  // The grandchild too: the whole group, not only the leader.
+  for (pid_t p : pids) CHECK(eventually([&] { return process_gone(p); }));
+}
+
+TEST_CASE("spawner: a released fence kills nothing", "[spawner][fence]") {
+  auto deadline = std::chrono::steady_clock::now() + 1s;
+  StandIn daemon(daemon_with_jobs([deadline](SpawnHelper& h) {
+    h.fence_until(deadline);
+    h.fence_release();
+  }));
+  auto pids = daemon.read_pids(3);
+  for (pid_t p : pids) REQUIRE(p > 0);
+  REQUIRE(kill(daemon.pid, SIGSTOP) == 0);
+  // Nothing to wait for: the point is that nothing happens. Let the
+  // deadline pass well before looking.
+  std::this_thread::sleep_until(deadline + 2s);
+  for (pid_t p : pids) CHECK_FALSE(process_gone(p));
+}
+
+TEST_CASE("spawner: a fence that expired also kills jobs spawned afterwards, until renewed", "[spawner][fence]") {
+  auto h = SpawnHelper::start();
+  REQUIRE(h);
+  h->fence_until(std::chrono::steady_clock::now());  // already over
+  auto r = h->spawn({helper("helper_ignoresigint"), {}, {}, {}});
+  REQUIRE(r.child);
+  siginfo_t info{};
+  REQUIRE(waitid(P_PID, static_cast<id_t>(r.child->pid), &info, WEXITED) == 0);
+  CHECK(info.si_status == SIGKILL);
+  close(r.child->pidfd);
+  close(r.child->stderr_fd);
+
+  // Renewed: the guard reads the renewal on a socket of its own, so a spawn
+  // may still overtake it; soon every new job runs to its own end.
+  h->fence_until(std::chrono::steady_clock::now() + 3600s);
+  CHECK(eventually([&] {
+    auto again = h->spawn({helper("helper_lines"), {"1", "0"}, {}, {}});
+    REQUIRE(again.child);
+    siginfo_t end{};
+    REQUIRE(waitid(P_PID, static_cast<id_t>(again.child->pid), &end, WEXITED) == 0);
+    close(again.child->pidfd);
+    close(again.child->stderr_fd);
+    return end.si_code == CLD_EXITED && end.si_status == 0;
+  }));
+}
