@@ -8,6 +8,7 @@ packages=(
   libcaf-dev libyaml-cpp-dev libspdlog-dev libfmt-dev catch2
   nlohmann-json3-dev libcli11-dev libcpp-httplib-dev
   ffmpeg
+  clang libclang-rt-14-dev llvm python3
 )
 # Extra packages a caller may ask for (e.g. the dashboard browser test wants chromium).
 packages+=("$@")
