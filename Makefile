@@ -2,10 +2,14 @@
 # machine (they install what is missing first). The build itself is CMake + Ninja.
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
+FUZZ_BUILD ?= build-fuzz
+FUZZ_SECONDS ?= 600
+SOAK_MINUTES ?= 30
+SOAK_JOBS  ?= 1000
 CMAKE_FLAGS ?=
 JOBS       ?= $(shell nproc)
 
-.PHONY: all deps test-deps build run test test-asan bench clean
+.PHONY: all deps test-deps build run test test-asan bench fuzz soak clean
 
 all: build
 
@@ -38,5 +42,20 @@ test-asan: deps test-deps
 bench: build
 	@bash bench/run-all.sh $(BUILD)
 
+# The libFuzzer harnesses of tests/fuzz (clang, ASan + UBSan), each for
+# FUZZ_SECONDS, one after the other; `make fuzz FUZZ_SECONDS=3600` for long runs.
+fuzz: deps
+	cmake -S . -B $(FUZZ_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++ \
+	  -DFFLEET_FUZZ=ON -DFFLEET_TESTS=OFF -DFFLEET_BENCH=OFF $(CMAKE_FLAGS)
+	cmake --build $(FUZZ_BUILD) -j $(JOBS) --target fuzzers
+	bash tests/fuzz/run-fuzzers.sh $(FUZZ_BUILD) $(FUZZ_SECONDS)
+
+# The chaos soak: SOAK_JOBS misbehaving children for SOAK_MINUTES, with ctl
+# commands and reloads; fails on a lost exit, a zombie, a duplicate, a
+# surviving child or fd/RSS growth (tests/soak/soak.py).
+soak: build
+	python3 tests/soak/soak.py --ffleet $(BUILD)/app/ffleet --helper $(BUILD)/tests/helper_chaos \
+	  --jobs $(SOAK_JOBS) --minutes $(SOAK_MINUTES)
+
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)

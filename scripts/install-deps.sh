@@ -9,6 +9,7 @@ packages=(
   nlohmann-json3-dev libcli11-dev libcpp-httplib-dev
   ffmpeg
   etcd-server etcd-client
+  clang libclang-rt-14-dev llvm python3
 )
 # Extra packages a caller may ask for (e.g. the dashboard browser test wants chromium).
 packages+=("$@")

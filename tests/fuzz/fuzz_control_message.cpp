@@ -1,0 +1,90 @@
+// A peer's bytes on the control port, through the decoding they meet: the
+// 32-byte BASP frame header, then the payload through CAF's binary
+// deserializer, both as the type-erased caf::message the middleman builds
+// (with the control plane's message types registered) and as ffleet's
+// ControlRequest.
+//
+// Invariants: decoding either fails or gives a value that survives a round
+// trip (serialize, deserialize, same value); a decoded header is judged
+// valid or not without crashing. ASan's allocation limit
+// (-malloc_limit_mb) catches a length field that makes CAF allocate what
+// the bytes do not contain.
+#include <cstdint>
+#include <vector>
+
+#include <caf/all.hpp>
+#include <caf/io/basp/header.hpp>
+
+#include "actors/messages.hpp"
+#include "tests/fuzz/control_types.hpp"
+#include "tests/fuzz/fuzz_check.hpp"
+
+namespace {
+
+caf::actor_system& control_system() {
+  static caf::actor_system* sys = [] {
+    auto* cfg = new caf::actor_system_config;
+    ffleet::fuzz::register_control_types(*cfg);
+    cfg->set("scheduler.max-threads", 1);
+    cfg->set("logger.verbosity", caf::atom("quiet"));
+    return new caf::actor_system(*cfg);
+  }();
+  return *sys;
+}
+
+template <class T>
+std::vector<char> serialize(caf::actor_system& sys, T& value) {
+  std::vector<char> bytes;
+  caf::binary_serializer sink(sys, bytes);
+  FUZZ_CHECK(!sink(value), "a decoded value serializes");
+  return bytes;
+}
+
+void check_request_round_trip(caf::actor_system& sys, ffleet::ControlRequest& request) {
+  auto bytes = serialize(sys, request);
+  ffleet::ControlRequest again;
+  caf::binary_deserializer source(sys, bytes);
+  FUZZ_CHECK(!source(again), "a serialized request decodes");
+  FUZZ_CHECK(again.token == request.token && again.command == request.command, "the round trip keeps the request");
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  auto& sys = control_system();
+  const char* bytes = reinterpret_cast<const char*>(data);
+
+  // The frame header: what CAF reads before it knows anything of the peer.
+  if (size >= caf::io::basp::header_size) {
+    caf::io::basp::header hdr;
+    caf::binary_deserializer source(sys, bytes, caf::io::basp::header_size);
+    if (!source(hdr)) {
+      bool valid = caf::io::basp::valid(hdr);
+      (void)valid;
+    }
+  }
+  const char* payload = size >= caf::io::basp::header_size ? bytes + caf::io::basp::header_size : bytes;
+  size_t payload_size = size >= caf::io::basp::header_size ? size - caf::io::basp::header_size : size;
+
+  // The payload as a message of any registered type, as the middleman decodes it.
+  {
+    caf::message msg;
+    caf::binary_deserializer source(sys, payload, payload_size);
+    if (!source(msg)) {
+      auto again_bytes = serialize(sys, msg);
+      caf::message again;
+      caf::binary_deserializer again_source(sys, again_bytes);
+      FUZZ_CHECK(!again_source(again), "a serialized message decodes");
+      FUZZ_CHECK(caf::to_string(again) == caf::to_string(msg), "the round trip keeps the message");
+      if (msg.match_elements<ffleet::ControlRequest>())
+        check_request_round_trip(sys, msg.get_mutable_as<ffleet::ControlRequest>(0));
+    }
+  }
+  // The payload as ffleet's request itself.
+  {
+    ffleet::ControlRequest request;
+    caf::binary_deserializer source(sys, payload, payload_size);
+    if (!source(request)) check_request_round_trip(sys, request);
+  }
+  return 0;
+}
