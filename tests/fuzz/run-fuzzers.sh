@@ -3,7 +3,8 @@
 # after the other, and prints a summary: executions, corpus size, coverage
 # (edges), and whether it found a crash, a leak, a hang or an OOM.
 #   tests/fuzz/run-fuzzers.sh BUILD_DIR SECONDS [fuzz_name...]
-# The seeds in tests/fuzz/corpus/NAME are only read; what the fuzzer learns
+# The seeds in tests/fuzz/corpus/NAME (and the dictionary NAME.dict, if
+# any) are only read; what the fuzzer learns
 # goes to BUILD_DIR/fuzz-corpus/NAME (kept between runs), findings to
 # BUILD_DIR/fuzz-findings/NAME/ (copy a real one to tests/fuzz/crashes/ and
 # say what it is). Exit status 1 if any harness found something.
@@ -36,7 +37,9 @@ for name in "${names[@]}"; do
   mkdir -p "$corpus" "$findings"
   touch "$findings/.started"
   echo "fuzz: $name for ${seconds}s (log $log)"
-  "$build/tests/fuzz/$name" "${options[@]}" -max_total_time="$seconds" \
+  dict=()
+  [ -f "$here/${name#fuzz_}.dict" ] && dict=(-dict="$here/${name#fuzz_}.dict")
+  "$build/tests/fuzz/$name" "${options[@]}" "${dict[@]}" -max_total_time="$seconds" \
     -artifact_prefix="$findings/" "$corpus" "$seeds" >"$log" 2>&1
   rc=$?
   # The last status line: "#N DONE cov: ..." (or "#N: cov: ..." in fork mode).

@@ -38,7 +38,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 
 
 def parse_args():
@@ -52,6 +52,8 @@ def parse_args():
     p.add_argument("--sample-s", type=float, default=2.0)
     p.add_argument("--ctl-every-s", type=float, default=2.0, help="one random ctl command this often")
     p.add_argument("--reload-every-s", type=float, default=30.0)
+    p.add_argument("--shutdown-timeout-s", type=int, default=300,
+                   help="how long ffleet may take to stop after SIGTERM")
     p.add_argument("--zombie-grace-s", type=float, default=10.0,
                    help="an exited child may wait this long to be reaped (a loaded machine is slow)")
     p.add_argument("--restart-grace-s", type=float, default=20.0,
@@ -65,6 +67,10 @@ def parse_args():
 # ---------------------------------------------------------------- job file
 
 RECONNECT_DELAY_S = 1.0
+# No behaviour of helper_chaos lives longer than 60 s (normal) plus the flood
+# bursts, and stale (5 s), limit (2 s + sampling) and stop (2 s) kills end
+# the others within seconds: a child alive this long was not killed in time.
+OVERDUE_S = 120
 
 
 def job_entry(job_id, helper, records, variant):
@@ -76,7 +82,9 @@ def job_entry(job_id, helper, records, variant):
         "reconnect_delay": "%gs" % RECONNECT_DELAY_S,
         "stale_timeout": "5s",
         "stop_timeout": "2s",
-        "limits": {"cpu": 10, "memory": "32MiB", "duration": "2s"},
+        # cpu 5 %: a burner must exceed it even when it gets a small share of
+        # a crowded machine; the other behaviours stay far below.
+        "limits": {"cpu": 5, "memory": "32MiB", "duration": "2s"},
         "log_lines": 20,
         "history": 2,
     }
@@ -95,7 +103,9 @@ def write_job_file(path, jobs):
 # ---------------------------------------------------------------- /proc
 
 def read_proc(pid):
-    """(state, ppid, cmdline args) of a process, or None if it is gone."""
+    """(state, ppid, cmdline args, start time in ticks) of a process, or None
+    if it is gone. The start time tells two processes with one pid apart:
+    a long soak starts more processes than there are pids."""
     try:
         with open("/proc/%d/stat" % pid) as f:
             stat = f.read()
@@ -104,13 +114,22 @@ def read_proc(pid):
     except OSError:
         return None
     rest = stat[stat.rfind(")") + 2:].split()
-    return rest[0], int(rest[1]), [c.decode(errors="replace") for c in cmd if c]
+    return rest[0], int(rest[1]), [c.decode(errors="replace") for c in cmd if c], int(rest[19])
 
 
 def fd_count(pid):
     try:
         return len(os.listdir("/proc/%d/fd" % pid))
     except OSError:
+        return None
+
+
+def cpu_ticks(pid):
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            rest = f.read().rsplit(")", 1)[1].split()
+        return int(rest[11]) + int(rest[12])  # utime + stime
+    except (OSError, IndexError):
         return None
 
 
@@ -140,6 +159,8 @@ class Sampler(threading.Thread):
         self.zombie_seen = {}      # pid -> first time seen as a zombie
         self.stuck_zombies = {}    # pid -> seconds seen
         self.max_per_id = 0
+        self.first_seen = {}       # (id, pid, start ticks) -> monotonic time first seen alive
+        self.last_seen = {}        # the same -> monotonic time last seen alive
 
     def ours(self, args):
         return len(args) >= 5 and args[1] == "--id" and self.records in args
@@ -159,20 +180,32 @@ class Sampler(threading.Thread):
             info = read_proc(pid)
             if info is None:
                 continue
-            state, ppid, args = info
+            state, ppid, args, started = info
             if state == "Z":
                 if ppid == self.daemon_pid:
                     zombies_now.add(pid)
                 continue
             if self.ours(args):
                 live[args[2]].append(pid)
+                key, now = (args[2], pid, started), time.monotonic()
+                self.first_seen.setdefault(key, now)
+                self.last_seen[key] = now
         return live, zombies_now
+
+    def overdue(self):
+        """[((id, pid, start), seconds alive)] of children that lived longer than OVERDUE_S."""
+        return [(k, self.last_seen[k] - t) for k, t in self.first_seen.items() if self.last_seen[k] - t > OVERDUE_S]
 
     def run(self):
         start = time.monotonic()
+        hz = os.sysconf("SC_CLK_TCK")
+        prev = (start, cpu_ticks(self.daemon_pid))
         while not self.stop_flag.is_set():
             t = time.monotonic() - start
             fds, rss = fd_count(self.daemon_pid), rss_kib(self.daemon_pid)
+            ticks, now = cpu_ticks(self.daemon_pid), time.monotonic()
+            cpu = 100.0 * (ticks - prev[1]) / hz / (now - prev[0]) if ticks is not None and prev[1] is not None and now > prev[0] else None
+            prev = (now, ticks)
             live, zombies = self.scan()
             for job_id, pids in live.items():
                 self.max_per_id = max(self.max_per_id, len(pids))
@@ -189,7 +222,7 @@ class Sampler(threading.Thread):
                     self.stuck_zombies[pid] = round(now - first, 1)
             self.zombie_seen = {p: s for p, s in self.zombie_seen.items() if p in zombies}
             if fds is not None:
-                self.samples.append((round(t, 1), fds, rss, sum(len(p) for p in live.values())))
+                self.samples.append((round(t, 1), fds, rss, sum(len(p) for p in live.values()), cpu))
             self.stop_flag.wait(self.period)
 
 
@@ -286,32 +319,35 @@ def parse_ts(ts):
 
 
 def read_events(path):
-    starts = {}      # (job, pid) -> wall time of its first state event with that pid
-    exits = {}       # (job, pid) -> (wall time, state)
+    """Lists, not maps: one job may get the same pid twice in a long soak."""
+    starts = []      # (job, pid, wall time): every run leaves "starting" once
+    exits = []       # (job, pid, wall time)
     kinds = defaultdict(int)
     gave_up = defaultdict(list)
     with open(path) as f:
         for line in f:
             e = json.loads(line)
             kinds[e["event"]] += 1
-            if e["event"] == "state" and e.get("pid") is not None:
-                starts.setdefault((e["job"], e["pid"]), parse_ts(e["ts"]))
+            if e["event"] == "state" and e["from"] == "starting" and e.get("pid") is not None:
+                starts.append((e["job"], e["pid"], parse_ts(e["ts"])))
             elif e["event"] == "exit" and e.get("pid") is not None:
-                exits[(e["job"], e["pid"])] = (parse_ts(e["ts"]), e["state"])
+                exits.append((e["job"], e["pid"], parse_ts(e["ts"])))
             elif e["event"] == "gave_up":
                 gave_up[e["job"]].append(parse_ts(e["ts"]))
     return starts, exits, kinds, gave_up
 
 
 def read_records(path):
-    recs = []
+    """[(id, pid)] in start order, and {(id, pid): behaviour}."""
+    recs, behaviour = [], {}
     if os.path.exists(path):
         with open(path) as f:
             for line in f:
                 parts = line.split()
-                if len(parts) == 3 and parts[0] == "start":
+                if len(parts) == 4 and parts[0] == "start":
                     recs.append((parts[1], int(parts[2])))
-    return recs
+                    behaviour[recs[-1]] = parts[3]
+    return recs, behaviour
 
 
 def order_at(changes, t):
@@ -325,14 +361,14 @@ def order_at(changes, t):
 
 def restart_figures(starts, exits, chaos, gave_up, end_wall, grace):
     by_job = defaultdict(list)
-    for (job, _pid), t in starts.items():
+    for job, _pid, t in starts:
         by_job[job].append(t)
     for ts in by_job.values():
         ts.sort()
     expected = done = 0
     missing = []
     window = RECONNECT_DELAY_S + grace
-    for (job, pid), (t, _state) in exits.items():
+    for job, pid, t in exits:
         if t > end_wall - window:
             continue
         changes = chaos.order_changes.get(job, [])
@@ -406,8 +442,9 @@ def main():
             chaos.reload()
             next_reload = now + args.reload_every_s
         if now >= next_print and sampler.samples:
-            t, fds, rss, live = sampler.samples[-1]
-            print("soak: %5.0f s  fds %d  rss %.1f MiB  children %d" % (t, fds, (rss or 0) / 1024, live), flush=True)
+            t, fds, rss, live, cpu = sampler.samples[-1]
+            print("soak: %5.0f s  fds %d  rss %.1f MiB  children %d  ffleet cpu %s %%" %
+                  (t, fds, (rss or 0) / 1024, live, "-" if cpu is None else "%.0f" % cpu), flush=True)
             next_print = now + 60
         chaos.reap_ctl()
         time.sleep(0.2)
@@ -420,10 +457,16 @@ def main():
     if died is None:
         daemon.send_signal(signal.SIGTERM)
         try:
-            rc = daemon.wait(timeout=300)
+            rc = daemon.wait(timeout=args.shutdown_timeout_s)
         except subprocess.TimeoutExpired:
+            # Where it hangs, for whoever fixes it.
+            stacks = os.path.join(work, "hang-stacks.txt")
+            with open(stacks, "w") as f:
+                subprocess.run(["gdb", "-p", str(daemon.pid), "-batch", "-ex", "thread apply all bt"],
+                               stdout=f, stderr=subprocess.STDOUT, timeout=120, check=False)
             daemon.kill()
-            rc = "hung after SIGTERM (killed)"
+            daemon.wait()
+            rc = "hung %d s after SIGTERM, killed (thread stacks in %s)" % (args.shutdown_timeout_s, stacks)
     else:
         rc = "died during the soak with %s" % died
     stop_s = time.monotonic() - stop_started
@@ -452,11 +495,14 @@ def main():
 
     # ---- the report
     starts, exits, kinds, gave_up = read_events(events)
-    recs = read_records(records)
-    rec_set = set(recs)
-    lost = sorted(r for r in rec_set if r not in exits)
-    unseen = sorted(r for r in rec_set if r not in starts)
-    phantom = sorted(s for s in starts if s not in rec_set)
+    recs, behaviour = read_records(records)
+    def with_behaviour(keys):
+        return ["%s/%d (%s)" % (j, p, behaviour.get((j, p), "?")) for j, p in keys]
+    # Compared as multisets of (job, pid): a pid may come back for one job.
+    rec_count = Counter(recs)
+    lost = sorted((rec_count - Counter((j, p) for j, p, _ in exits)).elements())
+    unseen = sorted((rec_count - Counter((j, p) for j, p, _ in starts)).elements())
+    phantom = sorted((Counter((j, p) for j, p, _ in starts) - rec_count).elements())
     expected, done, missing = restart_figures(starts, exits, chaos, gave_up, end_wall, args.restart_grace_s)
     # Growth is judged on the chaos phase only: shutdown empties the fleet.
     samples = [x for x in sampler.samples if x[0] <= end_wall - start_wall]
@@ -466,9 +512,9 @@ def main():
     rss_bound = rss_early * (1 + args.growth_percent / 100) + args.rss_growth_mib
 
     with open(os.path.join(work, "samples.csv"), "w") as f:
-        f.write("t_s,fds,rss_kib,children\n")
-        for t, fds, rss, live in sampler.samples:
-            f.write("%s,%s,%s,%s\n" % (t, fds, rss, live))
+        f.write("t_s,fds,rss_kib,children,daemon_cpu_percent\n")
+        for t, fds, rss, live, cpu in sampler.samples:
+            f.write("%s,%s,%s,%s,%s\n" % (t, fds, rss, live, "" if cpu is None else "%.1f" % cpu))
 
     print()
     print("==== ffleet chaos soak report ====")
@@ -481,18 +527,27 @@ def main():
           (len(recs), len(recs) - len({j for j, _ in recs}), len(starts)))
     print("restarts expected (exit while ordered to run) %d, done %d, missing %d%s" %
           (expected, done, len(missing), (" e.g. %s" % missing[:5]) if missing else ""))
-    print("lost exits (child started, no exit event): %d%s" % (len(lost), (" e.g. %s" % lost[:5]) if lost else ""))
+    print("runs by behaviour: " + ", ".join("%s %d" % kv for kv in sorted(Counter(behaviour.values()).items())))
+    print("lost exits (child started, no exit event): %d%s" % (len(lost), (" e.g. %s" % with_behaviour(lost[:5])) if lost else ""))
     print("starts ffleet did not report: %d; runs no child recorded: %d" % (len(unseen), len(phantom)))
     print("zombies unreaped > %g s: %d%s" % (args.zombie_grace_s, len(sampler.stuck_zombies),
                                              (" %s" % dict(list(sampler.stuck_zombies.items())[:5])) if sampler.stuck_zombies else ""))
-    print("duplicates (two live processes of one id, from /proc): %d%s; most live processes of one id: %d" %
-          (len(sampler.duplicates), (" e.g. %s" % sampler.duplicates[:5]) if sampler.duplicates else "", sampler.max_per_id))
+    dup_pids = sorted({(j, p) for _, j, pids in sampler.duplicates for p in pids})
+    print("duplicates (two live processes of one id, from /proc): %d samples, %d ids%s; most live processes of one id: %d" %
+          (len(sampler.duplicates), len({j for _, j, _ in sampler.duplicates}),
+           (" e.g. %s" % with_behaviour(dup_pids[:6])) if dup_pids else "", sampler.max_per_id))
+    overdue = sorted(sampler.overdue(), key=lambda x: -x[1])
+    print("children alive longer than %d s (a stale, limit or stop kill that did not come): %d%s" %
+          (OVERDUE_S, len(overdue), (" e.g. %s" % ["%s %.0f s" % (with_behaviour([k[:2]])[0], a) for k, a in overdue[:5]]) if overdue else ""))
     print("children alive after ffleet exited: %d" % len(survivors))
     print("samples: %d during the chaos, every %g s" % (len(samples), args.sample_s))
-    print("   t[s]   fds  rss[MiB]  children")
+    print("   t[s]   fds  rss[MiB]  children  ffleet cpu[%]")
     step = max(1, len(samples) // 15)
-    for t, fds, rss, live in samples[::step] + ([samples[-1]] if samples and (len(samples) - 1) % step else []):
-        print("  %5.0f  %4d  %8.1f  %8d" % (t, fds, (rss or 0) / 1024, live))
+    for t, fds, rss, live, cpu in samples[::step] + ([samples[-1]] if samples and (len(samples) - 1) % step else []):
+        print("  %5.0f  %4d  %8.1f  %8d  %13s" % (t, fds, (rss or 0) / 1024, live, "-" if cpu is None else "%.1f" % cpu))
+    cpus = [x[4] for x in samples if x[4] is not None]
+    if cpus:
+        print("ffleet cpu: mean %.1f %%, max %.1f %% of one core" % (sum(cpus) / len(cpus), max(cpus)))
     print("fds: early mean %.1f, late mean %.1f, max %d (bound %.1f)" %
           (fd_early, fd_late, max((s[1] for s in samples), default=0), fd_bound))
     print("rss: early mean %.1f MiB, late mean %.1f MiB, max %.1f MiB (bound %.1f MiB)" %
