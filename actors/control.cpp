@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "src/util/logging.hpp"
+#include "src/control/command_table.hpp"
 #include "src/control/metrics_format.hpp"
 #include "src/process/proc_sampler.hpp"
 #include "src/control/token.hpp"
@@ -60,17 +61,29 @@ std::optional<uint32_t> parse_count(const std::string& text) {
   return n;
 }
 
-// Mutating commands are logged at info: the audit trail of who changed what
-// (the token holder) and when.
-bool changes_something(const std::string& name) {
-  return name == "start" || name == "stop" || name == "restart" || name == "kill" || name == "reload" ||
-         name == "shutdown";
-}
-
 std::string joined(const std::vector<std::string>& words) {
   std::string out;
   for (auto& w : words) out += (out.empty() ? "" : " ") + w;
   return out;
+}
+
+// Whether `words` (the command's own, after its name) fit what it takes.
+bool arguments_fit(const ControlCommand& command, size_t words) {
+  switch (command.args) {
+    case CommandArgs::none: return words == 0;
+    case CommandArgs::optional_job: return words <= 1;
+    case CommandArgs::job: return words == 1;
+    case CommandArgs::job_and_count: return words == 1 || words == 2;
+  }
+  return false;
+}
+
+caf::result<ControlReply> status(control_ptr self, const std::vector<std::string>& cmd) {
+  auto timeout = self->state.args.query_timeout;
+  if (cmd.size() == 1)
+    return ask<std::vector<JobStatus>>(
+        self, timeout, [](std::vector<JobStatus>& all) { return ok(json(all)); }, status_atom::value);
+  return ask<JobStatus>(self, timeout, [](JobStatus& s) { return ok(json(s)); }, status_atom::value, cmd[1]);
 }
 
 caf::result<ControlReply> job_command(control_ptr self, const std::string& name, const std::string& id) {
@@ -85,73 +98,62 @@ caf::result<ControlReply> job_command(control_ptr self, const std::string& name,
   return ask<CommandResult>(self, timeout, on_result, restart_atom::value, id);
 }
 
-caf::result<ControlReply> dispatch(control_ptr self, const std::vector<std::string>& cmd) {
-  auto& args = self->state.args;
-  const std::string& name = cmd[0];
-  const size_t n = cmd.size();
-  auto usage = [&](const char* form) { return failure("bad_request", std::string("usage: ") + form); };
+caf::result<ControlReply> logs(control_ptr self, const std::vector<std::string>& cmd) {
+  auto lines = cmd.size() == 3 ? parse_count(cmd[2]) : std::optional<uint32_t>(default_log_lines);
+  if (!lines) return failure("bad_request", "usage: logs ID [N]: N must be a number of lines");
+  return ask<std::vector<LogEntry>>(
+      self, self->state.args.query_timeout, [](std::vector<LogEntry>& log) { return ok(json(log)); },
+      logs_atom::value, cmd[1], *lines);
+}
 
-  if (name == "status") {
-    if (n == 1)
-      return ask<std::vector<JobStatus>>(
-          self, args.query_timeout, [](std::vector<JobStatus>& all) { return ok(json(all)); }, status_atom::value);
-    if (n == 2)
-      return ask<JobStatus>(
-          self, args.query_timeout, [](JobStatus& s) { return ok(json(s)); }, status_atom::value, cmd[1]);
-    return usage("status [ID]");
-  }
-  if (name == "start" || name == "stop" || name == "restart" || name == "kill") {
-    if (n != 2) return usage("start|stop|restart|kill ID");
-    return job_command(self, name, cmd[1]);
-  }
-  if (name == "logs") {
-    auto lines = n == 3 ? parse_count(cmd[2]) : std::optional<uint32_t>(default_log_lines);
-    if ((n != 2 && n != 3) || !lines) return usage("logs ID [N]");
-    return ask<std::vector<LogEntry>>(
-        self, args.query_timeout, [](std::vector<LogEntry>& log) { return ok(json(log)); }, logs_atom::value,
-        cmd[1], *lines);
-  }
-  if (name == "report") {
-    if (n != 2) return usage("report ID");
-    return ask<std::vector<RunReport>>(
-        self, args.query_timeout, [](std::vector<RunReport>& runs) { return ok(json(runs)); }, report_atom::value,
-        cmd[1]);
-  }
-  if (name == "reload") {
-    if (n != 1) return usage("reload");
-    return ask<ReloadResult>(
-        self, args.command_timeout,
-        [](ReloadResult& r) {
-          if (!r.ok)
-            return failure("invalid_file", "the job file was not applied; the fleet is unchanged",
-                           json{{"errors", r.errors}});
-          return ok(json{{"added", r.added}, {"removed", r.removed}, {"changed", r.changed}});
-        },
-        reload_atom::value);
-  }
-  if (name == "shutdown") {
-    if (n != 1) return usage("shutdown");
-    self->send(args.supervisor, shutdown_atom::value, false);
-    return ok(json{{"message", "shutting down"}});
-  }
-  if (name == "metrics") {
-    if (n != 1) return usage("metrics");
-    return ask<std::vector<JobStatus>>(
-        self, args.query_timeout,
-        [](std::vector<JobStatus>& all) {
-          auto usage = ProcSampler::self_usage();
-          return ControlReply{0, "ok", format_metrics(all, ProcessUsage{usage.cpu_seconds, usage.rss_bytes})};
-        },
-        status_atom::value);
-  }
-  if (name == "ping") {  // answers only if the supervisor does: a real liveness check
-    if (n != 1) return usage("ping");
-    return ask<std::vector<std::string>>(
-        self, args.query_timeout,
-        [](std::vector<std::string>& ids) { return ok(json{{"status", "ok"}, {"jobs", ids.size()}}); },
-        jobs_atom::value);
-  }
-  return failure("bad_request", "unknown command \"" + name + "\"");
+caf::result<ControlReply> report(control_ptr self, const std::string& id) {
+  return ask<std::vector<RunReport>>(
+      self, self->state.args.query_timeout, [](std::vector<RunReport>& runs) { return ok(json(runs)); },
+      report_atom::value, id);
+}
+
+caf::result<ControlReply> reload(control_ptr self) {
+  return ask<ReloadResult>(
+      self, self->state.args.command_timeout,
+      [](ReloadResult& r) {
+        if (!r.ok)
+          return failure("invalid_file", "the job file was not applied; the fleet is unchanged",
+                         json{{"errors", r.errors}});
+        return ok(json{{"added", r.added}, {"removed", r.removed}, {"changed", r.changed}});
+      },
+      reload_atom::value);
+}
+
+caf::result<ControlReply> metrics(control_ptr self) {
+  return ask<std::vector<JobStatus>>(
+      self, self->state.args.query_timeout,
+      [](std::vector<JobStatus>& all) {
+        auto usage = ProcSampler::self_usage();
+        return ControlReply{0, "ok", format_metrics(all, ProcessUsage{usage.cpu_seconds, usage.rss_bytes})};
+      },
+      status_atom::value);
+}
+
+// Answers only if the supervisor does: a real liveness check.
+caf::result<ControlReply> ping(control_ptr self) {
+  return ask<std::vector<std::string>>(
+      self, self->state.args.query_timeout,
+      [](std::vector<std::string>& ids) { return ok(json{{"status", "ok"}, {"jobs", ids.size()}}); },
+      jobs_atom::value);
+}
+
+// `cmd` names a command of the table and has the words it takes.
+caf::result<ControlReply> dispatch(control_ptr self, const std::vector<std::string>& cmd) {
+  const std::string& name = cmd[0];
+  if (name == "status") return status(self, cmd);
+  if (name == "start" || name == "stop" || name == "restart" || name == "kill") return job_command(self, name, cmd[1]);
+  if (name == "logs") return logs(self, cmd);
+  if (name == "report") return report(self, cmd[1]);
+  if (name == "reload") return reload(self);
+  if (name == "metrics") return metrics(self);
+  if (name == "ping") return ping(self);
+  self->send(self->state.args.supervisor, shutdown_atom::value, StopMode::graceful);  // shutdown
+  return ok(json{{"message", "shutting down"}});
 }
 
 control_actor::behavior_type control_impl(control_ptr self, ControlArgs args) {
@@ -165,7 +167,11 @@ control_actor::behavior_type control_impl(control_ptr self, ControlArgs args) {
           return failure("unauthorized", "unauthorized");
         }
         if (req.command.empty()) return failure("bad_request", "empty command");
-        if (changes_something(req.command[0])) log_info("", "control: " + joined(req.command));
+        const ControlCommand* command = find_control_command(req.command[0]);
+        if (!command) return failure("bad_request", "unknown command \"" + req.command[0] + "\"");
+        if (!arguments_fit(*command, req.command.size() - 1))
+          return failure("bad_request", "usage: " + command_usage(*command));
+        if (command->changes_fleet) log_info("", "control: " + joined(req.command));
         else log_debug("", "control: " + joined(req.command));
         return dispatch(self, req.command);
       },

@@ -3,10 +3,8 @@
 // it checks the token, turns the command words into requests to the
 // supervisor (always with a timeout) and answers with a ControlReply.
 //
-// Commands (ControlRequest::command):
-//   status [ID]   start|stop|restart|kill ID   logs ID [N]   report ID
-//   reload        shutdown                     metrics       ping
-// Bodies are JSON (spec section 4 objects, log entries, run reports, the
+// Commands (ControlRequest::command): the table of src/control/command_table.hpp.
+// Bodies are JSON (status objects, log entries, run reports, the
 // reload's id lists, {"error": "..."} on failure), except for `metrics`,
 // whose body is the Prometheus text exposition.
 #pragma once
@@ -15,6 +13,7 @@
 #include <string>
 
 #include "actors/messages.hpp"
+#include "src/control/command_table.hpp"
 
 namespace ffleet {
 
@@ -33,8 +32,5 @@ control_actor spawn_control(caf::actor_system& sys, ControlArgs args);
 // actor's own longest wait, so the client sees the daemon's answer (even a
 // timeout) rather than giving up first.
 constexpr std::chrono::milliseconds control_reply_timeout{75000};
-
-// Lines `logs` returns when the request does not say.
-constexpr uint32_t default_log_lines = 50;
 
 }  // namespace ffleet

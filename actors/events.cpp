@@ -67,7 +67,7 @@ events_actor::behavior_type events_impl(events_actor::stateful_pointer<events_st
         self->monitor(listener);
         self->state.listeners.push_back(std::move(listener));
       },
-      [=](shutdown_atom) {
+      [=](close_atom) {
         if (auto* f = self->state.file) std::fflush(f);
         self->quit();
         return true;
@@ -131,11 +131,12 @@ nlohmann::json timeout_event(const std::string& job, uint64_t run, std::optional
   return e;
 }
 
-nlohmann::json gave_up_event(const std::string& job, uint32_t restarts, double window_s) {
+nlohmann::json gave_up_event(const std::string& job, uint32_t restarts, double window_s, const std::string& reason) {
   auto e = base("gave_up");
   e["job"] = job;
   e["restarts"] = restarts;
   e["window_s"] = window_s;
+  e["reason"] = reason;
   return e;
 }
 

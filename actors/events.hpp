@@ -1,4 +1,4 @@
-// The event stream of spec section 3: one JSON object a line, in order.
+// The event stream (docs/control.md, "Events"): one JSON object a line, in order.
 //
 // Jobs and the supervisor build each event where it happens (so `ts` is the
 // moment it happened) and send the line to the events actor, which appends it
@@ -34,7 +34,9 @@ nlohmann::json stale_event(const std::string& job, uint64_t run, std::optional<i
 nlohmann::json limit_event(const std::string& job, uint64_t run, std::optional<int> pid,
                            const std::string& resource, double value, double limit);
 nlohmann::json timeout_event(const std::string& job, uint64_t run, std::optional<int> pid, double after_s);
-nlohmann::json gave_up_event(const std::string& job, uint32_t restarts, double window_s);
+// `reason` says which limit: the job's max_restarts, or the supervisor's
+// restart intensity for a job actor that keeps crashing.
+nlohmann::json gave_up_event(const std::string& job, uint32_t restarts, double window_s, const std::string& reason);
 nlohmann::json fleet_event(const std::string& action);
 
 }  // namespace ffleet

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <map>
 
 #include "actors/events.hpp"
 #include "actors/limiter.hpp"
@@ -10,9 +11,9 @@
 #include "actors/waiter.hpp"
 #include "config/values.hpp"
 #include "src/job/exit_classification.hpp"
-#include "src/util/logging.hpp"
 #include "src/job/restart_policy.hpp"
 #include "src/process/spawn.hpp"
+#include "src/util/logging.hpp"
 
 namespace ffleet {
 
@@ -25,22 +26,42 @@ double seconds_between(Clock::time_point a, Clock::time_point b) {
   return std::chrono::duration<double>(b - a).count();
 }
 
-// One run of the process, from spawn to exit.
+// One run of the process, from spawn to exit, and the four actors that
+// watch it (see their headers).
 struct Run {
   uint64_t number = 0;
   int pid = -1;
   reader_actor reader;
   waiter_actor waiter;
-  staler_actor staler;
+  staler_actor staler;   // none when stale_timeout is off
   limiter_actor limiter;
   Clock::time_point started;
-  WallClock::time_point started_wall;
-  std::string stop_reason;  // set when ffleet stopped the run (operator, stale, limit, ...)
+  std::string stop_reason;  // set when ffleet ended the run (operator, stale, limit, ...)
   bool limit_kill = false;
-  size_t lines = 0;         // log lines of this run (the ring may hold older ones too)
-  std::vector<std::string> prelude;
-  LevelCounts levels;
   ResourceStats usage;      // from the limiter, for the run report
+};
+
+// A timer that cannot be cancelled (CAF 0.17 has no cancel): each arming
+// bumps the generation, and a timer message of an older generation is
+// ignored.
+struct Timer {
+  uint64_t generation = 0;
+  std::optional<Clock::time_point> due;  // set while armed
+
+  uint64_t arm(Clock::time_point at) {
+    due = at;
+    return ++generation;
+  }
+  void cancel() {
+    ++generation;
+    due.reset();
+  }
+  // True (and disarmed) when `gen` is the armed generation.
+  bool fires(uint64_t gen) {
+    if (gen != generation || !due) return false;
+    due.reset();
+    return true;
+  }
 };
 
 struct job_state {
@@ -52,20 +73,13 @@ struct job_state {
   WallClock::time_point since_wall = WallClock::now();
   uint64_t run_counter = 0;
   std::optional<Run> run;
-  LogRing log{100};
-  ReportHistory history{5};
-  std::optional<Progress> progress;
-  std::string last_line;
+  JobJournal journal{100, 5};
   double cpu = 0;
   uint64_t memory = 0;
   RestartPolicy policy{RestartSettings{}};
-  // Timers cannot be cancelled in CAF 0.17: each arming bumps a generation
-  // and a timer message of an older generation is ignored.
-  uint64_t reconnect_gen = 0;
-  std::optional<Clock::time_point> reconnect_at;
-  uint64_t timeout_gen = 0;
-  bool timeout_armed = false;
-  bool gave_up = false;
+  Timer reconnect;
+  Timer timeout;  // the job's `timeout`: armed at a start, kept across restarts
+  std::string gave_up;  // why the job gave up restarting; empty while it did not
   uint64_t restarts = 0, stale_kills = 0, limit_kills = 0;
   std::vector<caf::typed_response_promise<CommandResult>> stop_waiters;
   bool restart_pending = false;          // `restart`: start again right after the exit
@@ -76,31 +90,13 @@ struct job_state {
 
 using job_ptr = job_actor::stateful_pointer<job_state>;
 
-RestartSettings restart_settings(const JobSpec& spec) {
-  RestartSettings r;
-  r.reconnect_delay = spec.reconnect_delay;
-  r.backoff = spec.backoff.has_value();
-  if (spec.backoff) {
-    r.backoff_max = spec.backoff->max;
-    r.backoff_factor = spec.backoff->factor;
-    r.backoff_reset_after = spec.backoff->reset_after;
-    r.backoff_jitter = spec.backoff->jitter;
-  }
-  r.max_restarts = spec.max_restarts;
-  r.restart_window = spec.restart_window;
-  return r;
-}
+// ---- helpers ------------------------------------------------------------------
 
 void apply_spec(job_ptr self, JobSpec spec) {
   auto& st = self->state;
   st.spec = std::move(spec);
   st.policy = RestartPolicy(restart_settings(st.spec));
-  LogRing ring(std::max<size_t>(st.spec.log_lines, 1));
-  for (auto& e : st.log.tail(st.log.size())) ring.push(e);
-  st.log = std::move(ring);
-  ReportHistory history(std::max<size_t>(st.spec.history, 1));
-  for (auto& r : st.history.reports()) history.push(r);
-  st.history = std::move(history);
+  st.journal.resize(st.spec.log_lines, st.spec.history);
 }
 
 std::optional<int> current_pid(const job_state& st) {
@@ -108,32 +104,27 @@ std::optional<int> current_pid(const job_state& st) {
   return std::nullopt;
 }
 
-// Moves the state machine and tells the world. Refused transitions change
-// nothing (as in the seed) and are only logged at debug level.
-bool set_state(job_ptr self, State to, const std::string& reason) {
+bool is_current(const job_state& st, uint64_t run) { return st.run && st.run->number == run; }
+
+// Moves the state machine and tells the world. A refused transition changes
+// nothing and is only logged at debug level.
+void set_state(job_ptr self, State to, const std::string& reason) {
   auto& st = self->state;
   State from = st.sm.state();
   if (!st.sm.transition(to)) {
     log_debug(st.spec.id, fmt::format("refused transition {} -> {}", to_string(from), to_string(to)));
-    return false;
+    return;
   }
   st.since = Clock::now();
   st.since_wall = WallClock::now();
   emit(st.svc.events, state_event(st.spec.id, from, to, st.run_counter, current_pid(st), reason));
   log_info(st.spec.id, fmt::format("{} -> {}{}{}", to_string(from), to_string(to),
                                    reason.empty() ? "" : ": ", reason));
-  return true;
-}
-
-void cancel_reconnect(job_ptr self) {
-  ++self->state.reconnect_gen;
-  self->state.reconnect_at.reset();
 }
 
 void schedule_reconnect(job_ptr self, std::chrono::milliseconds delay) {
   auto& st = self->state;
-  uint64_t gen = ++st.reconnect_gen;
-  st.reconnect_at = Clock::now() + delay;
+  uint64_t gen = st.reconnect.arm(Clock::now() + delay);
   log_info(st.spec.id, "restart in " + format_duration(delay));
   if (delay.count() == 0) self->send(self, reconnect_atom::value, gen);  // no detour over the clock
   else self->delayed_send(self, delay, reconnect_atom::value, gen);
@@ -141,14 +132,9 @@ void schedule_reconnect(job_ptr self, std::chrono::milliseconds delay) {
 
 void arm_timeout(job_ptr self) {
   auto& st = self->state;
-  if (st.spec.timeout.count() <= 0 || st.timeout_armed) return;
-  st.timeout_armed = true;
-  self->delayed_send(self, st.spec.timeout, timeout_atom::value, ++st.timeout_gen);
-}
-
-void clear_timeout(job_ptr self) {
-  ++self->state.timeout_gen;
-  self->state.timeout_armed = false;
+  if (st.spec.timeout.count() <= 0 || st.timeout.due) return;
+  uint64_t gen = st.timeout.arm(Clock::now() + st.spec.timeout);
+  self->delayed_send(self, st.spec.timeout, timeout_atom::value, gen);
 }
 
 std::vector<std::string> child_environment(const JobSpec& spec) {
@@ -162,92 +148,79 @@ std::vector<std::string> child_environment(const JobSpec& spec) {
   return out;
 }
 
-void finish_failed_start(job_ptr self, const std::string& error);
+// ---- a run: start, stop, end ----------------------------------------------------
+
 void after_run(job_ptr self, State ended_in, bool reconnect_allowed, bool limit_kill,
                std::chrono::milliseconds runtime);
 
-// starting -> spawn -> running, or starting -> failed.
-void start_run(job_ptr self) {
+// The run's four actors, then the process handed to the reactor. The
+// reactor's id of the child is reserved first, so the reader and the waiter
+// know it from their start.
+Run watch_child(job_ptr self, const SpawnedChild& child) {
   auto& st = self->state;
-  if (is_running(st.sm.state())) return;
-  cancel_reconnect(self);
-  ++st.run_counter;
-  st.progress.reset();
-  set_state(self, State::starting, "");
-
-  const char* path_env = std::getenv("PATH");
-  SpawnRequest req;
-  req.binary = resolve_binary(st.spec.binary, path_env ? path_env : "").value_or(st.spec.binary);
-  req.args = st.spec.args;
-  req.env = child_environment(st.spec);
-  req.cwd = st.spec.cwd;
-  auto spawned = spawn_child(req);
-  if (!spawned.child) {
-    finish_failed_start(self, spawned.error);
-    return;
-  }
-
+  Reactor* reactor = st.svc.reactor;
+  job_actor me{self};
   Run run;
   run.number = st.run_counter;
-  run.pid = spawned.child->pid;
+  run.pid = child.pid;
   run.started = Clock::now();
-  run.started_wall = WallClock::now();
-  job_actor me{self};
-  run.waiter = spawn_waiter(self, WaiterArgs{me, run.number, st.svc.reactor, st.spec.stop_timeout});
+  ChildId id = reactor->reserve_id();
+  run.waiter = spawn_waiter(self, WaiterArgs{me, run.number, reactor, id, st.spec.stop_timeout});
   auto notify_every = stale_notify_interval(st.spec.stale_timeout);
   if (st.spec.stale_timeout.count() > 0)
     run.staler = spawn_staler(self, StalerArgs{me, run.number, st.spec.stale_timeout, notify_every});
-  run.reader = spawn_reader(self, ReaderArgs{me, run.number, run.waiter, run.staler, notify_every, st.svc.reactor});
+  run.reader = spawn_reader(self, ReaderArgs{me, run.number, run.waiter, run.staler, notify_every, reactor, id,
+                                             st.journal.last_line()});
   run.limiter = spawn_limiter(self, LimiterArgs{me, run.number, st.spec.limits, st.svc.sampler, run.pid});
 
   // From here on the reactor feeds the reader; the waiter owns the process.
   reader_actor reader = run.reader;
   ChildSink sink;
   sink.on_output = [reader](std::string chunk, bool ack) {
-    caf::anon_send(reader, output_atom::value, std::move(chunk), ack);
+    caf::anon_send(reader, StderrChunk{std::move(chunk), ack});
   };
-  sink.on_exit = [reader](ExitStatus status) { caf::anon_send(reader, exit_atom::value, status); };
-  ChildId id = st.svc.reactor->adopt(*spawned.child, std::move(sink));
-  self->send(run.waiter, register_atom::value, id);
-  self->send(run.reader, register_atom::value, id);
-
-  st.run = std::move(run);
-  arm_timeout(self);
-  set_state(self, State::running, "");
+  sink.on_exit = [reader](ExitStatus status) { caf::anon_send(reader, exited_atom::value, status); };
+  reactor->adopt(id, child, std::move(sink));
+  return run;
 }
 
-// The process could not be started (missing binary, ...): a run that failed
-// at once. Saved in the history like any other run.
-void finish_failed_start(job_ptr self, const std::string& error) {
+// The process could not be started (missing binary, bad cwd, ...): a run
+// that failed at once, reported and restarted like any other.
+void fail_start(job_ptr self, const std::string& error) {
   auto& st = self->state;
-  auto wall = WallClock::now();
-  st.log.push(LogEntry{wall, error});
-  st.last_line = error;
+  st.journal.failed_start(error, WallClock::now());
   set_state(self, State::failed, error);
-  RunReport report;
-  report.run = st.run_counter;
-  report.started = wall;
-  report.ended = wall;
-  report.exit_state = "failed";
-  report.reason = error;
-  report.log = {LogEntry{wall, error}};
-  st.history.push(std::move(report));
   emit(st.svc.events, exit_event(st.spec.id, st.run_counter, std::nullopt, nullptr, State::failed, 0, error));
   after_run(self, State::failed, true, false, std::chrono::milliseconds(0));
 }
 
-// ffleet asks the run to end: SIGINT now, SIGKILL after stop_timeout (or now).
-void begin_stop(job_ptr self, const std::string& reason, bool kill_now = false) {
+// starting -> spawn -> running, or starting -> failed.
+void start_run(job_ptr self) {
+  auto& st = self->state;
+  if (is_running(st.sm.state())) return;
+  st.reconnect.cancel();
+  ++st.run_counter;
+  set_state(self, State::starting, "");
+  st.journal.run_started(st.run_counter, WallClock::now());
+
+  auto spawned = spawn_child(SpawnRequest{st.spec.binary, st.spec.args, child_environment(st.spec), st.spec.cwd});
+  if (!spawned.child) return fail_start(self, spawned.error);
+  st.run = watch_child(self, *spawned.child);
+  arm_timeout(self);
+  set_state(self, State::running, "");
+}
+
+// ffleet ends the run: SIGINT now and SIGKILL after stop_timeout, or SIGKILL
+// now. A run already being stopped keeps its first reason.
+void stop_run(job_ptr self, const std::string& reason, StopMode mode = StopMode::graceful) {
   auto& st = self->state;
   if (!st.run) return;
-  if (st.sm.state() == State::finishing) {
-    if (kill_now) self->send(st.run->waiter, kill_atom::value);
-    return;
+  if (st.sm.state() != State::finishing) {
+    st.run->stop_reason = reason;
+    set_state(self, State::finishing, reason);
+    if (mode == StopMode::graceful) self->send(st.run->waiter, sigint_atom::value);
   }
-  st.run->stop_reason = reason;
-  set_state(self, State::finishing, reason);
-  if (kill_now) self->send(st.run->waiter, kill_atom::value);
-  else self->send(st.run->waiter, stop_atom::value);
+  if (mode == StopMode::immediate) self->send(st.run->waiter, sigkill_atom::value);
 }
 
 void end_children(job_ptr self, Run& run) {
@@ -260,48 +233,45 @@ void end_children(job_ptr self, Run& run) {
   }
 }
 
+std::string end_reason(const Run& run, const ExitClass& cls, Forced forced, std::chrono::milliseconds stop_timeout) {
+  std::string reason = run.stop_reason.empty() ? cls.reason : run.stop_reason;
+  if (forced == Forced::after_stop_timeout) reason += "; SIGKILL after stop_timeout " + format_duration(stop_timeout);
+  if (forced == Forced::at_once) reason += "; SIGKILL at once";
+  return reason;
+}
+
 void finish_run(job_ptr self, const RunEnd& end) {
   auto& st = self->state;
   Run& run = *st.run;
   auto now = Clock::now();
-  auto wall = WallClock::now();
   ExitClass cls = classify_exit(end.status);
-  std::string reason = run.stop_reason.empty() ? cls.reason : run.stop_reason;
-  if (end.escalated) reason += "; SIGKILL after stop_timeout " + format_duration(st.spec.stop_timeout);
-  if (!run.stop_reason.empty()) {
-    // The reason of every stop or kill is the last line of the run's log.
-    st.log.push(LogEntry{wall, "ffleet: " + reason});
-    ++run.lines;
-  }
-  double runtime_s = seconds_between(run.started, now);
+  std::string reason = end_reason(run, cls, end.forced, st.spec.stop_timeout);
+  st.journal.run_ended(RunOutcome{cls.state, end.status, reason, !run.stop_reason.empty(), run.usage},
+                       WallClock::now());
   set_state(self, cls.state, reason);
-
-  RunReport report;
-  report.run = run.number;
-  report.started = run.started_wall;
-  report.ended = wall;
-  report.exit_state = std::string(to_string(cls.state));
-  if (end.status.signal != 0) report.signal = end.status.signal;
-  else report.exit_code = end.status.code;
-  report.reason = reason;
-  report.last_progress = st.progress;
-  report.prelude = std::move(run.prelude);
-  report.log = st.log.tail(std::min(run.lines, st.log.size()));
-  report.levels = run.levels;
-  report.usage = run.usage;
-  st.history.push(std::move(report));
-  emit(st.svc.events, exit_event(st.spec.id, run.number, run.pid, &end.status, cls.state, runtime_s, reason));
+  emit(st.svc.events, exit_event(st.spec.id, run.number, run.pid, &end.status, cls.state,
+                                 seconds_between(run.started, now), reason));
 
   end_children(self, run);
   bool limit_kill = run.limit_kill;
   auto runtime = std::chrono::duration_cast<std::chrono::milliseconds>(now - run.started);
   st.run.reset();
-  st.cpu = 0;       // no stale figures after the process is gone
+  st.cpu = 0;  // no stale figures after the process is gone
   st.memory = 0;
-  if (cls.state == State::finished) clear_timeout(self);  // a clean finish resets the timeout
+  if (cls.state == State::finished) st.timeout.cancel();  // a clean finish resets the timeout
   for (auto& waiter : st.stop_waiters) waiter.deliver(CommandResult{true, "stopped"});
   st.stop_waiters.clear();
   after_run(self, cls.state, cls.reconnect_allowed, limit_kill, runtime);
+}
+
+void give_up(job_ptr self, const RestartPolicy::Decision& decision, State ended_in) {
+  auto& st = self->state;
+  st.order = Order::stop;
+  st.gave_up = fmt::format("max_restarts reached: {} restarts within {} (last run {})", decision.restarts_in_window,
+                           format_duration(st.spec.restart_window), to_string(ended_in));
+  double window_s = std::chrono::duration<double>(st.spec.restart_window).count();
+  emit(st.svc.events, gave_up_event(st.spec.id, decision.restarts_in_window, window_s, st.gave_up));
+  log_warn(st.spec.id, "gave up: " + st.gave_up);
 }
 
 // What follows the end of a run: quit, a new definition, an operator
@@ -309,10 +279,7 @@ void finish_run(job_ptr self, const RunEnd& end) {
 void after_run(job_ptr self, State ended_in, bool reconnect_allowed, bool limit_kill,
                std::chrono::milliseconds runtime) {
   auto& st = self->state;
-  if (st.quitting) {
-    self->quit();
-    return;
-  }
+  if (st.quitting) return self->quit();
   if (st.pending_spec) {
     apply_spec(self, std::move(*st.pending_spec));
     st.pending_spec.reset();
@@ -322,31 +289,20 @@ void after_run(job_ptr self, State ended_in, bool reconnect_allowed, bool limit_
   }
   if (st.restart_pending) {
     st.restart_pending = false;
-    start_run(self);
-    return;
+    return start_run(self);
   }
   if (st.order != Order::start || !st.spec.reconnect || !reconnect_allowed) return;
   auto decision = st.policy.next(Clock::now(), runtime, limit_kill);
-  if (decision.give_up) {
-    st.gave_up = true;
-    st.order = Order::stop;
-    double window_s = std::chrono::duration<double>(st.spec.restart_window).count();
-    emit(st.svc.events, gave_up_event(st.spec.id, decision.restarts_in_window, window_s));
-    log_warn(st.spec.id, fmt::format("gave up after {} restarts within {} (last run {})",
-                                     decision.restarts_in_window, format_duration(st.spec.restart_window),
-                                     to_string(ended_in)));
-    return;
-  }
+  if (decision.give_up) return give_up(self, decision, ended_in);
   ++st.restarts;
   schedule_reconnect(self, decision.delay);
 }
 
-JobStatus build_status(job_ptr self) {
+JobStatus build_status(job_ptr self, LiveOutput output) {
   auto& st = self->state;
   auto now = Clock::now();
   JobStatus s;
   s.id = st.spec.id;
-  s.binary = st.spec.binary;
   s.state = st.sm.state();
   s.order = st.order;
   s.pid = current_pid(st);
@@ -354,13 +310,14 @@ JobStatus build_status(job_ptr self) {
   s.since = st.since_wall;
   s.duration_s = seconds_between(st.since, now);
   s.states = st.sm.counters();
-  if (st.reconnect_at && st.order == Order::start && !st.run)
-    s.reconnect_in_s = std::max(0.0, seconds_between(now, *st.reconnect_at));
-  s.gave_up = st.gave_up;
+  if (st.reconnect.due && st.order == Order::start && !st.run)
+    s.reconnect_in_s = std::max(0.0, seconds_between(now, *st.reconnect.due));
+  s.gave_up = !st.gave_up.empty();
+  s.gave_up_reason = st.gave_up;
   s.cpu_percent = st.cpu;
   s.memory_bytes = st.memory;
-  s.progress = st.progress;
-  s.last_line = st.last_line;
+  s.progress = std::move(output.progress);
+  s.last_line = std::move(output.last_line);
   s.uptime_s = st.run ? seconds_between(st.run->started, now) : 0;
   s.restarts = st.restarts;
   s.stale_kills = st.stale_kills;
@@ -368,181 +325,194 @@ JobStatus build_status(job_ptr self) {
   return s;
 }
 
-bool current_run(const job_state& st, uint64_t run) { return st.run && st.run->number == run; }
+LiveOutput between_runs(const job_state& st) {
+  return LiveOutput{st.journal.last_progress(), st.journal.last_line()};
+}
+
+// ---- handlers: operator commands ----------------------------------------------
+
+CommandResult on_start(job_ptr self) {
+  auto& st = self->state;
+  if (st.order == Order::start) return {true, "already started"};
+  st.order = Order::start;
+  st.gave_up.clear();
+  st.policy.reset();
+  start_run(self);
+  return {true, "started"};
+}
+
+caf::result<CommandResult> on_stop(job_ptr self, ReplyWhen when) {
+  auto& st = self->state;
+  st.order = Order::stop;
+  st.restart_pending = false;
+  st.reconnect.cancel();
+  if (!st.run) return CommandResult{true, "not running"};
+  stop_run(self, "stopped by operator");
+  if (when == ReplyWhen::signalled) return CommandResult{true, "stopping"};
+  auto promise = self->make_response_promise<CommandResult>();
+  st.stop_waiters.push_back(promise);
+  return promise;
+}
+
+// `kill`: the process ends (gracefully), the order stays: it reconnects.
+CommandResult on_kill(job_ptr self) {
+  if (!self->state.run) return {true, "not running"};
+  stop_run(self, "kill by operator: SIGINT, order kept");
+  return {true, "killing"};
+}
+
+CommandResult on_restart(job_ptr self) {
+  auto& st = self->state;
+  st.order = Order::start;
+  st.gave_up.clear();
+  st.policy.reset();
+  if (!st.run) {
+    start_run(self);
+    return {true, "started"};
+  }
+  st.restart_pending = true;
+  stop_run(self, "restarted by operator");
+  return {true, "restarting"};
+}
+
+// While a run lasts, progress and the last line live in its reader: ask it.
+caf::result<JobStatus> on_status(job_ptr self) {
+  auto& st = self->state;
+  if (!st.run) return build_status(self, between_runs(st));
+  auto promise = self->make_response_promise<JobStatus>();
+  self->request(st.run->reader, std::chrono::seconds(5), live_atom::value)
+      .then([=](LiveOutput& live) mutable { promise.deliver(build_status(self, std::move(live))); },
+            [=](caf::error&) mutable { promise.deliver(build_status(self, between_runs(self->state))); });
+  return promise;
+}
+
+// ---- handlers: from the supervisor ----------------------------------------------
+
+// The supervisor sends a definition only when it differs from the current.
+void on_update(job_ptr self, JobSpec& spec) {
+  auto& st = self->state;
+  if (st.run) {
+    st.pending_spec = std::move(spec);
+    stop_run(self, "definition changed by reload");
+    return;
+  }
+  st.reconnect.cancel();
+  apply_spec(self, std::move(spec));
+  st.order = st.spec.autostart ? Order::start : Order::stop;
+  if (st.order == Order::start) start_run(self);
+}
+
+void on_quit(job_ptr self, const QuitOrder& order) {
+  auto& st = self->state;
+  st.quitting = true;
+  st.order = Order::stop;
+  st.reconnect.cancel();
+  if (!st.run) return self->quit();
+  stop_run(self, order.reason, order.mode);
+}
+
+// ---- handlers: from the run's children and the timers --------------------------
+
+void on_log_lines(job_ptr self, LogLines& batch) {
+  if (is_current(self->state, batch.run)) self->state.journal.add_lines(std::move(batch.lines));
+}
+
+void on_summary(job_ptr self, RunSummary& summary) {
+  if (is_current(self->state, summary.run)) self->state.journal.add_summary(std::move(summary.output));
+}
+
+void on_run_end(job_ptr self, const RunEnd& end) {
+  if (is_current(self->state, end.run)) finish_run(self, end);
+}
+
+void on_stale(job_ptr self, const Stale& stale) {
+  auto& st = self->state;
+  if (!is_current(st, stale.run) || st.sm.state() != State::running) return;
+  ++st.stale_kills;
+  emit(st.svc.events, stale_event(st.spec.id, stale.run, current_pid(st), stale.idle_s));
+  stop_run(self, "stale timeout after " + format_duration(st.spec.stale_timeout) + ", no progress");
+}
+
+void on_usage(job_ptr self, const RunUsage& usage) {
+  auto& st = self->state;
+  if (!is_current(st, usage.run)) return;
+  st.cpu = usage.now.cpu_percent;
+  st.memory = usage.now.rss_bytes;
+  st.run->usage = usage.so_far;
+}
+
+void on_limit(job_ptr self, const LimitExceeded& limit) {
+  auto& st = self->state;
+  if (!is_current(st, limit.run) || st.sm.state() != State::running) return;
+  ++st.limit_kills;
+  st.run->limit_kill = true;
+  emit(st.svc.events, limit_event(st.spec.id, limit.run, current_pid(st), limit.resource, limit.value, limit.limit));
+  stop_run(self, limit.reason);
+}
+
+void on_reconnect_due(job_ptr self, uint64_t gen) {
+  auto& st = self->state;
+  if (st.reconnect.fires(gen) && st.order == Order::start) start_run(self);
+}
+
+void on_timeout_due(job_ptr self, uint64_t gen) {
+  auto& st = self->state;
+  if (!st.timeout.fires(gen) || !st.run || st.sm.state() != State::running) return;
+  double after_s = std::chrono::duration<double>(st.spec.timeout).count();
+  emit(st.svc.events, timeout_event(st.spec.id, st.run->number, current_pid(st), after_s));
+  stop_run(self, "timeout after " + format_duration(st.spec.timeout));
+}
+
+// ---- the actor --------------------------------------------------------------------
+
+// A bug in this actor must not leave a process running unsupervised: kill
+// the current one before dying; the supervisor then restarts the job.
+caf::error on_exception(job_ptr self, std::exception_ptr& ep) {
+  auto& st = self->state;
+  std::string what = "unknown exception";
+  try {
+    std::rethrow_exception(ep);
+  } catch (const std::exception& e) {
+    what = e.what();
+  } catch (...) {
+  }
+  log_error(st.spec.id, "job actor crashed: " + what);
+  if (st.run) self->send(st.run->waiter, sigkill_atom::value);
+  return caf::make_error(caf::sec::runtime_error, what);
+}
 
 job_actor::behavior_type job_impl(job_ptr self, JobSpec spec, Services svc) {
   self->state.svc = svc;
   apply_spec(self, std::move(spec));
-
-  // A bug in this actor must not leave a process running unsupervised: kill
-  // the current one before dying; the supervisor then restarts the job.
-  self->set_exception_handler([=](caf::scheduled_actor*, std::exception_ptr& ep) -> caf::error {
-    auto& st = self->state;
-    std::string what = "unknown exception";
-    try {
-      std::rethrow_exception(ep);
-    } catch (const std::exception& e) {
-      what = e.what();
-    } catch (...) {
-    }
-    log_error(st.spec.id, "job actor crashed: " + what);
-    if (st.run) self->send(st.run->waiter, kill_atom::value);
-    return caf::make_error(caf::sec::runtime_error, what);
-  });
+  self->set_exception_handler([=](caf::scheduled_actor*, std::exception_ptr& ep) { return on_exception(self, ep); });
   // Run children end normally or by our user_shutdown; anything else is a
   // bug in them: die too, so the supervisor restarts the whole job.
   self->set_exit_handler([=](caf::exit_msg& msg) {
     if (msg.reason && msg.reason != caf::exit_reason::user_shutdown) self->quit(msg.reason);
   });
-
   if (self->state.spec.autostart) {
     self->state.order = Order::start;
     start_run(self);
   }
-
   return {
-      [=](start_atom) -> CommandResult {
-        auto& st = self->state;
-        if (st.order == Order::start) return {true, "already started"};
-        st.order = Order::start;
-        st.gave_up = false;
-        st.policy.reset();
-        start_run(self);
-        return {true, "started"};
-      },
-      [=](stop_atom, bool wait) -> caf::result<CommandResult> {
-        auto& st = self->state;
-        st.order = Order::stop;
-        st.restart_pending = false;
-        cancel_reconnect(self);
-        if (!st.run) return CommandResult{true, "not running"};
-        begin_stop(self, "stopped by operator");
-        if (!wait) return CommandResult{true, "stopping"};
-        auto promise = self->make_response_promise<CommandResult>();
-        st.stop_waiters.push_back(promise);
-        return promise;
-      },
-      [=](kill_atom) -> CommandResult {
-        if (!self->state.run) return {true, "not running"};
-        begin_stop(self, "killed by operator");
-        return {true, "killing"};
-      },
-      [=](restart_atom) -> CommandResult {
-        auto& st = self->state;
-        st.order = Order::start;
-        st.gave_up = false;
-        st.policy.reset();
-        if (st.run) {
-          st.restart_pending = true;
-          begin_stop(self, "restarted by operator");
-          return {true, "restarting"};
-        }
-        start_run(self);
-        return {true, "started"};
-      },
-      [=](status_atom) -> caf::result<JobStatus> {
-        auto& st = self->state;
-        if (!st.run) return build_status(self);
-        // Progress lives in the reader while the run lasts: ask it.
-        auto promise = self->make_response_promise<JobStatus>();
-        self->request(st.run->reader, std::chrono::seconds(5), status_atom::value)
-            .then(
-                [=](ReaderSnapshot& snap) mutable {
-                  auto s = build_status(self);
-                  s.progress = std::move(snap.progress);
-                  if (!snap.last_line.empty()) s.last_line = std::move(snap.last_line);
-                  promise.deliver(std::move(s));
-                },
-                [=](caf::error&) mutable { promise.deliver(build_status(self)); });  // the run just ended
-        return promise;
-      },
-      [=](logs_atom, uint32_t n) { return self->state.log.tail(n); },
-      [=](report_atom) {
-        auto& h = self->state.history.reports();
-        return std::vector<RunReport>(h.begin(), h.end());
-      },
-      [=](update_atom, JobSpec& spec) -> bool {
-        auto& st = self->state;
-        if (spec == st.spec) return false;
-        if (st.run) {
-          st.pending_spec = std::move(spec);
-          begin_stop(self, "definition changed by reload");
-          return true;
-        }
-        cancel_reconnect(self);
-        apply_spec(self, std::move(spec));
-        st.order = st.spec.autostart ? Order::start : Order::stop;
-        if (st.order == Order::start) start_run(self);
-        return true;
-      },
-      [=](shutdown_atom, bool immediate, const std::string& reason) {
-        auto& st = self->state;
-        st.quitting = true;
-        st.order = Order::stop;
-        cancel_reconnect(self);
-        if (!st.run) {
-          self->quit();
-          return;
-        }
-        begin_stop(self, reason, immediate);
-      },
+      [=](start_atom) { return on_start(self); },
+      [=](stop_atom, ReplyWhen when) { return on_stop(self, when); },
+      [=](kill_atom) { return on_kill(self); },
+      [=](restart_atom) { return on_restart(self); },
+      [=](status_atom) { return on_status(self); },
+      [=](logs_atom, uint32_t n) { return self->state.journal.tail(n); },
+      [=](report_atom) { return self->state.journal.reports(); },
       [=](crash_atom) { throw std::runtime_error("crash requested (fault injection)"); },
-      [=](output_atom, uint64_t run, OutputBatch& batch) {
-        auto& st = self->state;
-        if (!current_run(st, run)) return;
-        for (auto& line : batch.lines) st.log.push(std::move(line));
-        st.run->lines += batch.lines.size();
-        if (!batch.lines.empty()) st.last_line = batch.lines.back().text;
-        if (batch.final) {
-          st.progress = std::move(batch.progress);
-          if (!batch.last_line.empty()) st.last_line = std::move(batch.last_line);
-          st.run->prelude = std::move(batch.prelude);
-          st.run->levels = batch.levels;
-        }
-      },
-      [=](exit_atom, uint64_t run, const RunEnd& end) {
-        if (current_run(self->state, run)) finish_run(self, end);
-      },
-      [=](stale_atom, uint64_t run, double idle_s) {
-        auto& st = self->state;
-        if (!current_run(st, run) || st.sm.state() != State::running) return;
-        ++st.stale_kills;
-        emit(st.svc.events, stale_event(st.spec.id, run, current_pid(st), idle_s));
-        begin_stop(self, "stale timeout after " + format_duration(st.spec.stale_timeout) + ", no progress");
-      },
-      [=](usage_atom, uint64_t run, double cpu, uint64_t rss, const ResourceStats& stats) {
-        auto& st = self->state;
-        if (!current_run(st, run)) return;
-        st.cpu = cpu;
-        st.memory = rss;
-        st.run->usage = stats;
-      },
-      [=](limit_atom, uint64_t run, const std::string& resource, double value, double limit) {
-        auto& st = self->state;
-        if (!current_run(st, run) || st.sm.state() != State::running) return;
-        ++st.limit_kills;
-        st.run->limit_kill = true;
-        emit(st.svc.events, limit_event(st.spec.id, run, current_pid(st), resource, value, limit));
-        std::string what = resource == "cpu"
-                               ? fmt::format("cpu {:.1f}% over limit {:.1f}%", value, limit)
-                               : fmt::format("memory {:.0f} bytes over limit {:.0f} bytes", value, limit);
-        begin_stop(self, "limit exceeded: " + what + " for " + format_duration(st.spec.limits.duration));
-      },
-      [=](reconnect_atom, uint64_t gen) {
-        auto& st = self->state;
-        if (gen != st.reconnect_gen || st.order != Order::start) return;
-        st.reconnect_at.reset();
-        start_run(self);
-      },
-      [=](timeout_atom, uint64_t gen) {
-        auto& st = self->state;
-        if (gen != st.timeout_gen) return;
-        st.timeout_armed = false;
-        if (!st.run || st.sm.state() != State::running) return;
-        double after_s = std::chrono::duration<double>(st.spec.timeout).count();
-        emit(st.svc.events, timeout_event(st.spec.id, st.run->number, current_pid(st), after_s));
-        begin_stop(self, "timeout after " + format_duration(st.spec.timeout));
-      },
+      [=](update_atom, JobSpec& spec) { on_update(self, spec); },
+      [=](quit_atom, const QuitOrder& order) { on_quit(self, order); },
+      [=](LogLines& batch) { on_log_lines(self, batch); },
+      [=](RunSummary& summary) { on_summary(self, summary); },
+      [=](const RunEnd& end) { on_run_end(self, end); },
+      [=](const Stale& stale) { on_stale(self, stale); },
+      [=](const RunUsage& usage) { on_usage(self, usage); },
+      [=](const LimitExceeded& limit) { on_limit(self, limit); },
+      [=](reconnect_atom, uint64_t gen) { on_reconnect_due(self, gen); },
+      [=](timeout_atom, uint64_t gen) { on_timeout_due(self, gen); },
   };
 }
 

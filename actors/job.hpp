@@ -1,10 +1,12 @@
-// The job actor: the seed's `process`, one per job of the job file.
+// The job actor: one per job of the job file, the supervision of one
+// process (docs/architecture.md).
 //
 // It owns the state machine, the order (start/stop), the run counter, the
-// restart timer, the timeout timer, the log ring and the run history. Each
-// run of the process gets four linked children (reader, waiter, staler,
-// limiter, see their headers); the job learns everything about the run from
-// their messages and is the only one to change its state.
+// restart policy and timers, and the journal (log ring, run reports). Each
+// run of the process gets linked children (reader, waiter, limiter, and a
+// staler when stale_timeout is set; see their headers); the job learns
+// everything about the run from their messages and is the only one to change
+// its state.
 #pragma once
 
 #include "actors/messages.hpp"

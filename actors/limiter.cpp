@@ -3,6 +3,10 @@
 #include <algorithm>
 #include <cmath>
 
+#include <fmt/format.h>
+
+#include "config/values.hpp"
+
 namespace ffleet {
 
 namespace {
@@ -57,33 +61,54 @@ bool exceeded_long_enough(std::optional<Clock::time_point>& since, bool over,
   return now - *since >= duration;
 }
 
+std::string limit_reason(const char* resource, double value, double limit, std::chrono::milliseconds duration) {
+  std::string what = std::string(resource) == "cpu"
+                         ? fmt::format("cpu {:.1f}% over limit {:.1f}%", value, limit)
+                         : fmt::format("memory {:.0f} bytes over limit {:.0f} bytes", value, limit);
+  return "limit exceeded: " + what + " for " + format_duration(duration);
+}
+
+// Tells the job once, for the first limit exceeded long enough.
+void judge(limiter_ptr self, const UsageSample& sample, Clock::time_point now) {
+  auto& st = self->state;
+  auto& lim = st.args.limits;
+  const char* resource = nullptr;
+  double value = 0, limit = 0;
+  if (lim.cpu > 0 && exceeded_long_enough(st.cpu_over_since, sample.cpu_percent > lim.cpu, now, lim.duration)) {
+    resource = "cpu";
+    value = sample.cpu_percent;
+    limit = lim.cpu;
+  } else if (lim.memory > 0 &&
+             exceeded_long_enough(st.memory_over_since, sample.rss_bytes > lim.memory, now, lim.duration)) {
+    resource = "memory";
+    value = static_cast<double>(sample.rss_bytes);
+    limit = static_cast<double>(lim.memory);
+  }
+  if (!resource) return;
+  st.fired = true;
+  self->send(st.args.job, LimitExceeded{st.args.run, resource, value, limit,
+                                        limit_reason(resource, value, limit, lim.duration)});
+}
+
+void on_sample(limiter_ptr self, const UsageSample& sample) {
+  auto& st = self->state;
+  auto now = Clock::now();
+  account(st, sample.cpu_percent, sample.rss_bytes);
+  if (worth_sending(st, sample.cpu_percent, sample.rss_bytes, now)) {
+    self->send(st.args.job, RunUsage{st.args.run, sample, st.stats});
+    st.sent_cpu = sample.cpu_percent;
+    st.sent_memory = sample.rss_bytes;
+    st.sent_at = now;
+  }
+  if (!st.fired) judge(self, sample, now);
+}
+
 limiter_actor::behavior_type limiter_impl(limiter_ptr self, LimiterArgs args) {
   self->state.args = std::move(args);
   auto& a = self->state.args;
-  if (a.sampler) self->send(a.sampler, register_atom::value, a.pid, limiter_actor{self});
+  if (a.sampler) self->send(a.sampler, WatchTree{a.pid, limiter_actor{self}});
   return {
-      [=](usage_atom, double cpu, uint64_t rss) {
-        auto& st = self->state;
-        auto& lim = st.args.limits;
-        auto now = Clock::now();
-        account(st, cpu, rss);
-        if (worth_sending(st, cpu, rss, now)) {
-          self->send(st.args.job, usage_atom::value, st.args.run, cpu, rss, st.stats);
-          st.sent_cpu = cpu;
-          st.sent_memory = rss;
-          st.sent_at = now;
-        }
-        if (st.fired) return;
-        if (lim.cpu > 0 && exceeded_long_enough(st.cpu_over_since, cpu > lim.cpu, now, lim.duration)) {
-          st.fired = true;
-          self->send(st.args.job, limit_atom::value, st.args.run, std::string("cpu"), cpu, lim.cpu);
-        } else if (lim.memory > 0 &&
-                   exceeded_long_enough(st.memory_over_since, rss > lim.memory, now, lim.duration)) {
-          st.fired = true;
-          self->send(st.args.job, limit_atom::value, st.args.run, std::string("memory"),
-                     static_cast<double>(rss), static_cast<double>(lim.memory));
-        }
-      },
+      [=](const UsageSample& sample) { on_sample(self, sample); },
   };
 }
 

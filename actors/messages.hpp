@@ -1,15 +1,21 @@
-// Every message the actors exchange: the atoms, the payload types, and the
-// typed interface of each actor, declared in one place so the message flow
-// of docs/architecture.md can be read off this file.
+// The contract between the actors: every atom, every payload and the typed
+// interface of each actor, in one place. docs/architecture.md draws the
+// message flow from this file:
 //
-//   supervisor ──start/stop/kill/restart/status/update/shutdown──▶ job
-//   job ──spawns per run, linked──▶ reader, waiter, staler, limiter
-//   reactor thread ──output, exit (anon_send)──▶ reader ──exit──▶ waiter
-//   reader ──log lines──▶ job          reader ──progress──▶ staler
-//   job ──status?──▶ reader (live progress, for status queries)
-//   waiter ──run ended──▶ job         staler ──stale──▶ job
-//   sampler (fleet-wide tick) ──usage──▶ limiter ──usage, limit──▶ job
-//   job, supervisor ──event (a JSON line)──▶ events
+//   supervisor ──start/stop/kill/restart/status/logs/report/update/quit──▶ job
+//   job ──spawns per run, linked──▶ reader, waiter, staler (optional), limiter
+//   reactor thread ──StderrChunk, exited (anon_send)──▶ reader
+//   reader ──LogLines, then RunSummary──▶ job     reader ──drained──▶ waiter
+//   reader ──progress (throttled)──▶ staler       job ──live?──▶ reader
+//   job ──sigint/sigkill──▶ waiter                 waiter ──RunEnd──▶ job
+//   staler ──Stale──▶ job
+//   sampler (fleet-wide timer) ──UsageSample──▶ limiter ──RunUsage, LimitExceeded──▶ job
+//   job, supervisor ──event (a JSON line)──▶ events ──▶ the --events file, subscribers
+//
+// Rules: one atom means one thing to every actor that accepts it; a payload
+// of more than one value is a struct named for what it says; every message a
+// run's children send the job carries the run number, so a late message of
+// an earlier run is recognised and dropped.
 #pragma once
 
 #include <cstdint>
@@ -20,41 +26,55 @@
 #include <caf/all.hpp>
 
 #include "config/job_spec.hpp"
-#include "src/ffmpeg/ffmpeg_parser.hpp"
-#include "src/job/job_status.hpp"
-#include "src/job/log_ring.hpp"
 #include "src/ffmpeg/progress.hpp"
-#include "src/process/reactor.hpp"
+#include "src/job/job_status.hpp"
+#include "src/job/journal.hpp"
+#include "src/job/log_ring.hpp"
 #include "src/job/run_report.hpp"
+#include "src/process/exit_status.hpp"
+#include "src/process/reactor.hpp"
 
 namespace ffleet {
 
 // ---- atoms ------------------------------------------------------------------
-using start_atom = caf::atom_constant<caf::atom("start")>;
-using stop_atom = caf::atom_constant<caf::atom("stop")>;
-using kill_atom = caf::atom_constant<caf::atom("kill")>;
-using restart_atom = caf::atom_constant<caf::atom("restart")>;
-using status_atom = caf::atom_constant<caf::atom("status")>;
-using logs_atom = caf::atom_constant<caf::atom("logs")>;
-using report_atom = caf::atom_constant<caf::atom("report")>;
-using update_atom = caf::atom_constant<caf::atom("update")>;
-using shutdown_atom = caf::atom_constant<caf::atom("shutdown")>;
-using reload_atom = caf::atom_constant<caf::atom("reload")>;
-using signal_atom = caf::atom_constant<caf::atom("signal")>;
-using crash_atom = caf::atom_constant<caf::atom("crash")>;
-using output_atom = caf::atom_constant<caf::atom("output")>;
-using exit_atom = caf::atom_constant<caf::atom("exit")>;
-using progress_atom = caf::atom_constant<caf::atom("progress")>;
-using stale_atom = caf::atom_constant<caf::atom("stale")>;
-using usage_atom = caf::atom_constant<caf::atom("usage")>;
-using limit_atom = caf::atom_constant<caf::atom("limit")>;
-using tick_atom = caf::atom_constant<caf::atom("tick")>;
-using reconnect_atom = caf::atom_constant<caf::atom("reconnect")>;
-using timeout_atom = caf::atom_constant<caf::atom("timeout")>;
-using register_atom = caf::atom_constant<caf::atom("register")>;
-using event_atom = caf::atom_constant<caf::atom("event")>;
+
+// Operator commands, to the supervisor (with a job id) and to a job.
+using start_atom = caf::atom_constant<caf::atom("start")>;      // order start, run the process
+using stop_atom = caf::atom_constant<caf::atom("stop")>;        // order stop, end the process gracefully
+using kill_atom = caf::atom_constant<caf::atom("kill")>;        // end the process gracefully, keep the order
+using restart_atom = caf::atom_constant<caf::atom("restart")>;  // order start, end the process, start again
+using status_atom = caf::atom_constant<caf::atom("status")>;    // a job's JobStatus
+using logs_atom = caf::atom_constant<caf::atom("logs")>;        // a job's last log lines
+using report_atom = caf::atom_constant<caf::atom("report")>;    // a job's run reports
+using reload_atom = caf::atom_constant<caf::atom("reload")>;    // read the job file again, apply the diff
+using jobs_atom = caf::atom_constant<caf::atom("jobs")>;        // the ids of the fleet
+using shutdown_atom = caf::atom_constant<caf::atom("shutdown")>;  // stop the whole fleet, then quit
+using signal_atom = caf::atom_constant<caf::atom("signal")>;    // a signal the daemon received
+using crash_atom = caf::atom_constant<caf::atom("crash")>;      // fault injection: the job actor throws
+
+// The supervisor to a job.
+using update_atom = caf::atom_constant<caf::atom("update")>;  // a new definition (reload)
+using quit_atom = caf::atom_constant<caf::atom("quit")>;      // end the process, then quit
+
+// Within a run.
+using exited_atom = caf::atom_constant<caf::atom("exited")>;    // reactor -> reader: the child exited
+using drained_atom = caf::atom_constant<caf::atom("drained")>;  // reader -> waiter: exited, every line read
+using live_atom = caf::atom_constant<caf::atom("live")>;        // job -> reader: progress and last line so far
+using progress_atom = caf::atom_constant<caf::atom("progress")>;  // reader -> staler: progress was made
+using sigint_atom = caf::atom_constant<caf::atom("sigint")>;    // job -> waiter: SIGINT, SIGKILL after stop_timeout
+using sigkill_atom = caf::atom_constant<caf::atom("sigkill")>;  // job -> waiter: SIGKILL now
+using escalate_atom = caf::atom_constant<caf::atom("escalate")>;  // waiter's timer: stop_timeout passed
+using deadline_atom = caf::atom_constant<caf::atom("deadline")>;  // staler's timer: check the stale deadline
+
+// A job's own timers; the payload is the timer's generation (see job.cpp).
+using reconnect_atom = caf::atom_constant<caf::atom("reconnect")>;  // restart the process now
+using timeout_atom = caf::atom_constant<caf::atom("timeout")>;      // the job's `timeout` passed
+
+// Fleet-wide services.
+using sample_atom = caf::atom_constant<caf::atom("sample")>;  // sampler's timer: read /proc now
+using event_atom = caf::atom_constant<caf::atom("event")>;    // one event, a JSON line
 using subscribe_atom = caf::atom_constant<caf::atom("subscribe")>;
-using jobs_atom = caf::atom_constant<caf::atom("jobs")>;
+using close_atom = caf::atom_constant<caf::atom("close")>;    // events: flush and close the file
 
 // ---- errors ---------------------------------------------------------------------
 enum class errc : uint8_t { unknown_job = 1, refused = 2 };
@@ -72,30 +92,16 @@ inline std::string error_text(const caf::error& e) {
 
 // ---- payloads -----------------------------------------------------------------
 
-// What the reader made of stderr: new log lines, sent as they come. Progress
-// is not sent line by line (the job asks the reader for it, see
-// ReaderSnapshot): a fleet printing only progress costs no message per line.
-struct OutputBatch {
-  std::vector<LogEntry> lines;         // new non-progress lines
-  std::optional<Progress> progress;    // last progress (final batch only)
-  std::string last_line;               // last line of any kind (final batch only)
-  // The last batch of a run (sent before the exit) carries the parser's
-  // summary for the run report.
-  bool final = false;
-  std::vector<std::string> prelude;
-  LevelCounts levels;
-};
+// How to end a process: SIGINT and SIGKILL after stop_timeout, or SIGKILL now.
+enum class StopMode : uint8_t { graceful, immediate };
 
-// The reader's live view of the run, for status queries.
-struct ReaderSnapshot {
-  std::optional<Progress> progress;
-  std::string last_line;
-};
+// When `stop` answers: once the signal is sent, or once the process exited.
+enum class ReplyWhen : uint8_t { signalled, exited };
 
-// What the waiter knows when a run is over.
-struct RunEnd {
-  ExitStatus status;
-  bool escalated = false;  // SIGKILL was needed after stop_timeout
+// The supervisor tells a job to go (removed by a reload, or the shutdown).
+struct QuitOrder {
+  StopMode mode = StopMode::graceful;
+  std::string reason;  // "shutdown", "removed from the job file"
 };
 
 // A fleet-level reply: what a command did, or why it was refused.
@@ -111,13 +117,92 @@ struct ReloadResult {
   std::vector<std::string> errors;
 };
 
+// Bytes of a child's stderr, in order, cut anywhere. With ack_requested the
+// reactor reads no more of this child until the reader has handled it.
+struct StderrChunk {
+  std::string bytes;
+  bool ack_requested = false;
+};
+
+// The reader's view of a run so far, for status queries.
+struct LiveOutput {
+  std::optional<Progress> progress;
+  std::string last_line;
+};
+
+// New non-progress lines of a run, sent as they come. Progress is not sent
+// line by line (the job asks for LiveOutput): a fleet printing only progress
+// costs no message per line.
+struct LogLines {
+  uint64_t run = 0;
+  std::vector<LogEntry> lines;
+};
+
+// Sent once by the reader, after the last LogLines of a run and before the
+// exit reaches the job.
+struct RunSummary {
+  uint64_t run = 0;
+  OutputSummary output;
+};
+
+// Whether the waiter had to SIGKILL the process.
+enum class Forced : uint8_t {
+  no,
+  after_stop_timeout,  // SIGINT was not enough within stop_timeout
+  at_once,             // an immediate stop: SIGKILL without waiting
+};
+
+// The run is over: the process exited and every line of it was read.
+struct RunEnd {
+  uint64_t run = 0;
+  ExitStatus status;
+  Forced forced = Forced::no;
+};
+
+// No progress for stale_timeout.
+struct Stale {
+  uint64_t run = 0;
+  double idle_s = 0;
+};
+
+// One /proc sample of a run's process tree.
+struct UsageSample {
+  double cpu_percent = 0;  // 100 = one core
+  uint64_t rss_bytes = 0;
+};
+
+// A sample passed on to the job, with the run's figures so far.
+struct RunUsage {
+  uint64_t run = 0;
+  UsageSample now;
+  ResourceStats so_far;
+};
+
+// A limit was exceeded for its whole duration: the job ends the run.
+struct LimitExceeded {
+  uint64_t run = 0;
+  std::string resource;  // "cpu" or "memory" (the event's field)
+  double value = 0, limit = 0;
+  std::string reason;    // "limit exceeded: cpu 180.0% over limit 150.0% for 5s"
+};
+
 }  // namespace ffleet
 
 // Local-only payloads: never serialized, so CAF need not inspect them.
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(ffleet::OutputBatch)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(ffleet::StopMode)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(ffleet::ReplyWhen)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(ffleet::QuitOrder)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(ffleet::CommandResult)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(ffleet::ReloadResult)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(ffleet::StderrChunk)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(ffleet::LiveOutput)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(ffleet::LogLines)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(ffleet::RunSummary)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(ffleet::RunEnd)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(ffleet::ReaderSnapshot)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(ffleet::ResourceStats)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(ffleet::Stale)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(ffleet::UsageSample)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(ffleet::RunUsage)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(ffleet::LimitExceeded)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(ffleet::ExitStatus)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(ffleet::JobSpec)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(ffleet::FleetSpec)
@@ -125,87 +210,98 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(ffleet::JobStatus)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::vector<ffleet::JobStatus>)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::vector<ffleet::LogEntry>)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::vector<ffleet::RunReport>)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(ffleet::CommandResult)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(ffleet::ReloadResult)
 
 namespace ffleet {
 
 // ---- interfaces -----------------------------------------------------------------
 
-// Receives every event as one JSON line (spec section 3) and fans it out:
-// the --events file and live subscribers (the HTTP event stream).
+// Receives every event as one JSON line (the event stream of docs/control.md)
+// and fans it out: the --events file and live subscribers (the HTTP stream).
 using event_listener_actor = caf::typed_actor<caf::reacts_to<event_atom, std::string>>;
 using events_actor = caf::typed_actor<
     caf::reacts_to<event_atom, std::string>,
     caf::reacts_to<subscribe_atom, event_listener_actor>,
-    caf::replies_to<shutdown_atom>::with<bool>>;  // flushed and closed
+    caf::replies_to<close_atom>::with<bool>>;  // answers once the file is flushed and closed
 
-// Per run: the reactor feeds it stderr chunks and, last, the exit status.
+// Per run: turns the child's stderr into log lines, progress and a summary.
 using reader_actor = caf::typed_actor<
-    caf::reacts_to<register_atom, ChildId>,          // the reactor's id, for flow-control acks
-    caf::reacts_to<output_atom, std::string, bool>,  // chunk, ack requested
-    caf::reacts_to<exit_atom, ExitStatus>,
-    caf::replies_to<status_atom>::with<ReaderSnapshot>>;
+    caf::reacts_to<StderrChunk>,                  // from the reactor
+    caf::reacts_to<exited_atom, ExitStatus>,      // from the reactor, after the last chunk
+    caf::replies_to<live_atom>::with<LiveOutput>>;  // from the job, for status
 
-// Per run: waits for the process to end and escalates a stop.
+// Per run: owns the process; carries out a stop, reports the end.
 using waiter_actor = caf::typed_actor<
-    caf::reacts_to<register_atom, ChildId>,  // the reactor's id of the process it owns
-    caf::reacts_to<exit_atom, ExitStatus>,   // from the reader, after the last line
-    caf::reacts_to<stop_atom>,               // SIGINT now, SIGKILL after stop_timeout
-    caf::reacts_to<kill_atom>,               // SIGKILL now
-    caf::reacts_to<timeout_atom>>;           // stop_timeout passed
+    caf::reacts_to<drained_atom, ExitStatus>,  // from the reader, after the last line
+    caf::reacts_to<sigint_atom>,               // from the job: graceful stop
+    caf::reacts_to<sigkill_atom>,              // from the job: immediate stop
+    caf::reacts_to<escalate_atom>>;            // its own timer
 
-// Per run: no parser progress for stale_timeout -> tells the job.
+// Per run, when stale_timeout is set: no progress for that long -> Stale.
 using staler_actor = caf::typed_actor<
-    caf::reacts_to<progress_atom>,
-    caf::reacts_to<tick_atom>>;
+    caf::reacts_to<progress_atom>,   // from the reader
+    caf::reacts_to<deadline_atom>>;  // its own timer
 
 // Per run: judges CPU and memory samples against the job's limits.
-using limiter_actor = caf::typed_actor<
-    caf::reacts_to<usage_atom, double, uint64_t>>;  // cpu percent, rss bytes
+using limiter_actor = caf::typed_actor<caf::reacts_to<UsageSample>>;  // from the sampler
 
-// Fleet-wide: one /proc pass per tick for every registered process tree.
+// The sampler samples a process tree for as long as its limiter lives.
+struct WatchTree {
+  int32_t session = 0;  // the session id (= the child's pid)
+  limiter_actor limiter;
+};
+
+}  // namespace ffleet
+
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(ffleet::WatchTree)
+
+namespace ffleet {
+
+// Fleet-wide: one /proc pass per interval for every watched process tree.
 using sampler_actor = caf::typed_actor<
-    caf::reacts_to<register_atom, int32_t, limiter_actor>,  // session id (= child pid); until it dies
-    caf::reacts_to<tick_atom>>;
+    caf::reacts_to<WatchTree>,      // from a limiter
+    caf::reacts_to<sample_atom>>;   // its own timer
 
-// One per job: the seed's process, as an actor.
+// One per job: the state machine of one supervised process, its restarts,
+// timers and journal.
 using job_actor = caf::typed_actor<
-    // operator commands
+    // operator commands (forwarded by the supervisor)
     caf::replies_to<start_atom>::with<CommandResult>,
-    caf::replies_to<stop_atom, bool>::with<CommandResult>,   // bool: wait for the exit
+    caf::replies_to<stop_atom, ReplyWhen>::with<CommandResult>,
     caf::replies_to<kill_atom>::with<CommandResult>,
     caf::replies_to<restart_atom>::with<CommandResult>,
     caf::replies_to<status_atom>::with<JobStatus>,
-    caf::replies_to<logs_atom, uint32_t>::with<std::vector<LogEntry>>,
+    caf::replies_to<logs_atom, uint32_t>::with<std::vector<LogEntry>>,  // the last n lines
     caf::replies_to<report_atom>::with<std::vector<RunReport>>,
-    caf::replies_to<update_atom, JobSpec>::with<bool>,       // reload: new definition
-    caf::reacts_to<shutdown_atom, bool, std::string>,        // immediate?, reason; quits after the exit
-    caf::reacts_to<crash_atom>,                              // fault injection (tests)
-    // from the run's children and the job's own timers
-    caf::reacts_to<output_atom, uint64_t, OutputBatch>,      // run, batch
-    caf::reacts_to<exit_atom, uint64_t, RunEnd>,             // run, end
-    caf::reacts_to<stale_atom, uint64_t, double>,            // run, idle seconds
-    caf::reacts_to<usage_atom, uint64_t, double, uint64_t, ResourceStats>,  // run, cpu, rss, stats so far
-    caf::reacts_to<limit_atom, uint64_t, std::string, double, double>,  // run, resource, value, limit
-    caf::reacts_to<reconnect_atom, uint64_t>,                // timer generation
-    caf::reacts_to<timeout_atom, uint64_t>>;                 // timer generation
+    caf::reacts_to<crash_atom>,
+    // from the supervisor
+    caf::reacts_to<update_atom, JobSpec>,   // applied after the running process ended
+    caf::reacts_to<quit_atom, QuitOrder>,   // quits once its process exited
+    // from the run's children
+    caf::reacts_to<LogLines>,
+    caf::reacts_to<RunSummary>,
+    caf::reacts_to<RunEnd>,
+    caf::reacts_to<Stale>,
+    caf::reacts_to<RunUsage>,
+    caf::reacts_to<LimitExceeded>,
+    // its own timers
+    caf::reacts_to<reconnect_atom, uint64_t>,
+    caf::reacts_to<timeout_atom, uint64_t>>;
 
 // The root: owns the jobs of the job file.
 using supervisor_actor = caf::typed_actor<
     caf::replies_to<status_atom>::with<std::vector<JobStatus>>,
     caf::replies_to<status_atom, std::string>::with<JobStatus>,
     caf::replies_to<start_atom, std::string>::with<CommandResult>,
-    caf::replies_to<stop_atom, std::string>::with<CommandResult>,
+    caf::replies_to<stop_atom, std::string>::with<CommandResult>,  // answers once the process exited
     caf::replies_to<kill_atom, std::string>::with<CommandResult>,
     caf::replies_to<restart_atom, std::string>::with<CommandResult>,
     caf::replies_to<logs_atom, std::string, uint32_t>::with<std::vector<LogEntry>>,
     caf::replies_to<report_atom, std::string>::with<std::vector<RunReport>>,
     caf::replies_to<reload_atom>::with<ReloadResult>,
-    caf::replies_to<jobs_atom>::with<std::vector<std::string>>,  // ids
-    caf::reacts_to<crash_atom, std::string>,
-    caf::reacts_to<shutdown_atom, bool>,    // immediate?
-    caf::reacts_to<signal_atom, int32_t>>;  // from the reactor's signalfd
+    caf::replies_to<jobs_atom>::with<std::vector<std::string>>,
+    caf::reacts_to<crash_atom, std::string>,  // only with SupervisorArgs::fault_injection (tests)
+    caf::reacts_to<shutdown_atom, StopMode>,
+    caf::reacts_to<signal_atom, int32_t>>;    // from the reactor's signalfd
 
 }  // namespace ffleet
 
@@ -217,18 +313,19 @@ using supervisor_actor = caf::typed_actor<
 // register them (see configure_control_plane).
 namespace ffleet {
 
-// A command of spec section 2 as words, e.g. {"status"}, {"stop", "cam-1"},
+// A command of `ffleet ctl` as words, e.g. {"status"}, {"stop", "cam-1"},
 // {"logs", "cam-1", "50"}; `token` is the shared secret, empty when none.
 struct ControlRequest {
   std::string token;
   std::vector<std::string> command;
 };
 
-// The outcome of a command. `code` is the exit code ctl uses (spec section 2:
-// 0 ok, 1 runtime failure, 2 usage or invalid job file); `kind` names the
-// outcome so HTTP can pick a status code ("ok", "unauthorized", "unknown_job",
-// "bad_request", "invalid_file", "refused", "timeout", "failed"); `body` is
-// JSON on success and a human sentence otherwise.
+// The outcome of a command. `code` is the exit code ctl uses (0 ok, 1
+// runtime failure, 2 usage or invalid job file; see docs/control.md);
+// `kind` names the outcome so HTTP can pick a status code ("ok",
+// "unauthorized", "unknown_job", "bad_request", "invalid_file", "refused",
+// "timeout", "failed"); `body` is JSON ({"error": "..."} on failure),
+// except for the Prometheus text of `metrics`.
 struct ControlReply {
   int32_t code = 0;
   std::string kind = "ok";

@@ -1,5 +1,6 @@
 #include "actors/reader.hpp"
 
+#include "src/ffmpeg/ffmpeg_parser.hpp"
 #include "src/ffmpeg/line_splitter.hpp"
 
 namespace ffleet {
@@ -10,85 +11,63 @@ struct reader_state {
   ReaderArgs args;
   LineSplitter splitter;
   OutputParser parser;
-  std::optional<ChildId> child;
-  bool ack_pending = false;  // an ack was asked for before we knew the child id
   std::chrono::steady_clock::time_point staler_told{};
-  std::string last_line;
   static inline const char* name = "reader";
 };
 
 using reader_ptr = reader_actor::stateful_pointer<reader_state>;
 
-// Parses the lines of one chunk (or the tail at the end) into a batch.
+// Parses the lines `feed` produces (of one chunk, or the tail at the end):
+// returns the log lines among them, notes progress for the staler.
 template <class Feed>
-OutputBatch parse_lines(reader_ptr self, Feed&& feed, bool& progressed) {
+std::vector<LogEntry> parse_lines(reader_ptr self, Feed&& feed) {
   auto& st = self->state;
-  OutputBatch batch;
+  std::vector<LogEntry> lines;
   auto now = std::chrono::steady_clock::now();
   auto wall = std::chrono::system_clock::now();
+  bool progressed = false;
   std::string_view last;
   feed([&](std::string_view line, bool truncated) {
-    uint64_t amount = st.parser.parse(line, now, wall);
-    if (amount > 0) progressed = true;
+    if (st.parser.parse(line, now, wall) > 0) progressed = true;
     if (!st.parser.last_line_was_progress()) {
       std::string text(line);
       if (truncated) text += " [truncated]";
-      batch.lines.push_back(LogEntry{wall, std::move(text)});
+      lines.push_back(LogEntry{wall, std::move(text)});
     }
     last = line;
   });
-  if (!last.empty()) st.last_line.assign(last.data(), last.size());
-  return batch;
+  if (!last.empty()) st.args.last_line.assign(last.data(), last.size());
+  if (progressed && st.args.staler && now - st.staler_told >= st.args.staler_every) {
+    st.staler_told = now;
+    self->send(st.args.staler, progress_atom::value);
+  }
+  return lines;
 }
 
-void deliver(reader_ptr self, OutputBatch batch, bool progressed) {
+void on_chunk(reader_ptr self, const StderrChunk& chunk) {
   auto& st = self->state;
-  if (!batch.lines.empty() || batch.final) self->send(st.args.job, output_atom::value, st.args.run, std::move(batch));
-  if (progressed && st.args.staler) {
-    auto now = std::chrono::steady_clock::now();
-    if (now - st.staler_told >= st.args.staler_every) {
-      st.staler_told = now;
-      self->send(st.args.staler, progress_atom::value);
-    }
-  }
+  auto lines = parse_lines(self, [&](auto&& on_line) { st.splitter.feed(chunk.bytes, on_line); });
+  if (!lines.empty()) self->send(st.args.job, LogLines{st.args.run, std::move(lines)});
+  // Everything sent so far is handled: the reactor may read on.
+  if (chunk.ack_requested) st.args.reactor->resume(st.args.child);
+}
+
+void on_exited(reader_ptr self, const ExitStatus& status) {
+  auto& st = self->state;
+  auto lines = parse_lines(self, [&](auto&& on_line) { st.splitter.finish(on_line); });
+  if (!lines.empty()) self->send(st.args.job, LogLines{st.args.run, std::move(lines)});
+  OutputSummary summary{st.parser.progress(), st.args.last_line, st.parser.prelude(), st.parser.levels()};
+  self->send(st.args.job, RunSummary{st.args.run, std::move(summary)});
+  self->send(st.args.waiter, drained_atom::value, status);
+  self->quit();
 }
 
 reader_actor::behavior_type reader_impl(reader_ptr self, ReaderArgs args) {
   self->state.args = std::move(args);
   return {
-      [=](register_atom, ChildId id) {
-        self->state.child = id;
-        if (self->state.ack_pending) {
-          self->state.ack_pending = false;
-          self->state.args.reactor->resume(id);
-        }
-      },
-      [=](output_atom, const std::string& chunk, bool ack_requested) {
-        bool progressed = false;
-        auto batch = parse_lines(
-            self, [&](auto&& on_line) { self->state.splitter.feed(chunk, on_line); }, progressed);
-        deliver(self, std::move(batch), progressed);
-        if (ack_requested) {
-          // Everything sent so far is processed: the reactor may read on.
-          if (self->state.child) self->state.args.reactor->resume(*self->state.child);
-          else self->state.ack_pending = true;
-        }
-      },
-      [=](status_atom) { return ReaderSnapshot{self->state.parser.progress(), self->state.last_line}; },
-      [=](exit_atom, const ExitStatus& status) {
-        auto& st = self->state;
-        bool progressed = false;
-        auto batch = parse_lines(
-            self, [&](auto&& on_line) { st.splitter.finish(on_line); }, progressed);
-        batch.final = true;
-        batch.prelude = st.parser.prelude();
-        batch.levels = st.parser.levels();
-        batch.progress = st.parser.progress();
-        batch.last_line = st.last_line;
-        deliver(self, std::move(batch), progressed);
-        self->send(st.args.waiter, exit_atom::value, status);
-        self->quit();
-      },
+      [=](const StderrChunk& chunk) { on_chunk(self, chunk); },
+      [=](exited_atom, const ExitStatus& status) { on_exited(self, status); },
+      [=](live_atom) { return LiveOutput{self->state.parser.progress(), self->state.args.last_line}; },
   };
 }
 

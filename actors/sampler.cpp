@@ -22,7 +22,7 @@ sampler_actor::behavior_type sampler_impl(sampler_ptr self, std::chrono::millise
   auto& st = self->state;
   st.interval = interval;
   st.next_tick = std::chrono::steady_clock::now() + interval;
-  self->scheduled_send(self, st.next_tick, tick_atom::value);
+  self->scheduled_send(self, st.next_tick, sample_atom::value);
   // A tree is sampled for as long as its limiter lives (the run).
   self->set_down_handler([=](caf::down_msg& dm) {
     auto& trees = self->state.trees;
@@ -33,11 +33,11 @@ sampler_actor::behavior_type sampler_impl(sampler_ptr self, std::chrono::millise
       }
   });
   return {
-      [=](register_atom, int32_t sid, limiter_actor limiter) {
-        self->monitor(limiter);
-        self->state.trees[sid] = std::move(limiter);
+      [=](const WatchTree& watch) {
+        self->monitor(watch.limiter);
+        self->state.trees[watch.session] = watch.limiter;
       },
-      [=](tick_atom) {
+      [=](sample_atom) {
         auto& st = self->state;
         if (!st.trees.empty()) {
           std::vector<pid_t> sessions;
@@ -47,14 +47,14 @@ sampler_actor::behavior_type sampler_impl(sampler_ptr self, std::chrono::millise
           for (auto& kv : usage) {
             auto i = st.trees.find(kv.first);
             if (i != st.trees.end())
-              self->send(i->second, usage_atom::value, kv.second.cpu_percent, kv.second.rss_bytes);
+              self->send(i->second, UsageSample{kv.second.cpu_percent, kv.second.rss_bytes});
           }
         }
         // Absolute deadlines: the tick does not drift with handling time.
         st.next_tick += st.interval;
         auto now = std::chrono::steady_clock::now();
         if (st.next_tick < now) st.next_tick = now + st.interval;
-        self->scheduled_send(self, st.next_tick, tick_atom::value);
+        self->scheduled_send(self, st.next_tick, sample_atom::value);
       },
   };
 }

@@ -32,21 +32,21 @@ staler_actor::behavior_type staler_impl(staler_ptr self, StalerArgs args) {
   // stale_timeout to produce its first progress.
   st.last_progress = Clock::now();
   self->scheduled_send(self, on_grid(st.last_progress + st.args.timeout + st.args.notify_every),
-                       tick_atom::value);
+                       deadline_atom::value);
   return {
       [=](progress_atom) { self->state.last_progress = Clock::now(); },
-      [=](tick_atom) {
+      [=](deadline_atom) {
         auto& st = self->state;
         if (st.fired) return;
         auto now = Clock::now();
         auto deadline = st.last_progress + st.args.timeout + st.args.notify_every;
         if (now < deadline) {
-          self->scheduled_send(self, on_grid(deadline), tick_atom::value);
+          self->scheduled_send(self, on_grid(deadline), deadline_atom::value);
           return;
         }
         st.fired = true;
         double idle_s = std::chrono::duration<double>(now - st.last_progress).count();
-        self->send(st.args.job, stale_atom::value, st.args.run, idle_s);
+        self->send(st.args.job, Stale{st.args.run, idle_s});
       },
   };
 }

@@ -8,6 +8,7 @@
 
 #include "actors/events.hpp"
 #include "config/loader.hpp"
+#include "config/values.hpp"
 #include "src/util/logging.hpp"
 
 namespace ffleet {
@@ -19,8 +20,9 @@ constexpr auto query_timeout = std::chrono::seconds(10);
 
 struct JobEntry {
   JobSpec spec;
-  job_actor actor;
+  job_actor actor;  // none once the supervisor gave up on it
   std::deque<Clock::time_point> crashes;
+  std::optional<JobStatus> given_up;  // what status shows after the supervisor gave up
 };
 
 struct supervisor_state {
@@ -42,11 +44,12 @@ void add_job(sup_ptr self, const JobSpec& spec) {
   auto& entry = self->state.jobs[spec.id];
   entry.spec = spec;
   entry.actor = actor;
+  entry.given_up.reset();
 }
 
-void let_go(sup_ptr self, const job_actor& actor, bool immediate, const std::string& reason) {
+void let_go(sup_ptr self, const job_actor& actor, StopMode mode, const std::string& reason) {
   self->state.leaving.push_back(actor.address());
-  self->send(actor, shutdown_atom::value, immediate, reason);
+  self->send(actor, quit_atom::value, QuitOrder{mode, reason});
 }
 
 void maybe_finish_shutdown(sup_ptr self) {
@@ -57,15 +60,22 @@ void maybe_finish_shutdown(sup_ptr self) {
   self->quit();
 }
 
-void begin_shutdown(sup_ptr self, bool immediate) {
+void begin_shutdown(sup_ptr self, StopMode mode) {
   auto& st = self->state;
   if (!st.shutting_down) {
     st.shutting_down = true;
     emit(st.args.services.events, fleet_event("stopping"));
     log_info("", fmt::format("stopping {} jobs", st.jobs.size()));
   }
-  if (immediate) log_warn("", "stopping now: SIGKILL to every job");
-  for (auto& kv : st.jobs) let_go(self, kv.second.actor, immediate, "shutdown");
+  if (mode == StopMode::immediate) log_warn("", "stopping now: SIGKILL to every job");
+  for (auto i = st.jobs.begin(); i != st.jobs.end();) {
+    if (i->second.actor) {
+      let_go(self, i->second.actor, mode, "shutdown");
+      ++i;
+    } else {
+      i = st.jobs.erase(i);  // given up: nothing runs
+    }
+  }
   maybe_finish_shutdown(self);
 }
 
@@ -89,7 +99,7 @@ ReloadResult reload(sup_ptr self) {
   for (auto i = st.jobs.begin(); i != st.jobs.end();) {
     if (wanted.count(i->first) == 0) {
       result.removed.push_back(i->first);
-      let_go(self, i->second.actor, false, "removed from the job file");
+      if (i->second.actor) let_go(self, i->second.actor, StopMode::graceful, "removed from the job file");
       i = st.jobs.erase(i);
     } else {
       ++i;
@@ -100,10 +110,11 @@ ReloadResult reload(sup_ptr self) {
     if (i == st.jobs.end()) {
       result.added.push_back(spec.id);
       add_job(self, spec);
-    } else if (!(i->second.spec == spec)) {
+    } else if (i->second.spec != spec) {
       result.changed.push_back(spec.id);
       i->second.spec = spec;
-      caf::anon_send(i->second.actor, update_atom::value, spec);  // the reply (changed or not) is not needed
+      if (i->second.actor) self->send(i->second.actor, update_atom::value, spec);
+      else add_job(self, spec);  // given up: a new definition gets a new job actor
     }
   }
   result.ok = true;
@@ -117,52 +128,62 @@ ReloadResult reload(sup_ptr self) {
   return result;
 }
 
+// The job actor crashed more than max_crashes times within crash_window (the
+// restart intensity of OTP supervisors): it is not restarted, but stays
+// visible in status, given up, until an operator starts it again or a reload
+// changes its definition.
+void give_up_on(sup_ptr self, JobEntry& entry, const caf::error& last) {
+  auto& st = self->state;
+  std::string reason = fmt::format("reached_max_restart_intensity: the job actor crashed {} times within {} ({})",
+                                   entry.crashes.size(), format_duration(st.args.crash_window),
+                                   caf::to_string(last));
+  log_error(entry.spec.id, reason + "; not restarted");
+  double window_s = std::chrono::duration<double>(st.args.crash_window).count();
+  emit(st.args.services.events,
+       gave_up_event(entry.spec.id, static_cast<uint32_t>(entry.crashes.size()), window_s, reason));
+  JobStatus s;
+  s.id = entry.spec.id;
+  s.state = State::failed;
+  s.order = Order::stop;
+  s.since = std::chrono::system_clock::now();
+  s.gave_up = true;
+  s.gave_up_reason = reason;
+  s.last_line = reason;
+  entry.given_up = std::move(s);
+  entry.actor = nullptr;
+}
+
 // A job actor died. Expected after shutdown/removal; otherwise a bug in it:
 // restart it (its process was killed on the way down) unless it keeps dying.
 void on_job_down(sup_ptr self, const caf::down_msg& dm) {
   auto& st = self->state;
+  auto is_source = [&](auto& kv) { return kv.second.actor && kv.second.actor.address() == dm.source; };
   auto leaving = std::find(st.leaving.begin(), st.leaving.end(), dm.source);
   if (leaving != st.leaving.end()) {
     st.leaving.erase(leaving);
-    for (auto i = st.jobs.begin(); i != st.jobs.end(); ++i)
-      if (i->second.actor.address() == dm.source) {
-        st.jobs.erase(i);
-        break;
-      }
+    auto i = std::find_if(st.jobs.begin(), st.jobs.end(), is_source);
+    if (i != st.jobs.end()) st.jobs.erase(i);
     maybe_finish_shutdown(self);
     return;
   }
-  auto i = std::find_if(st.jobs.begin(), st.jobs.end(),
-                        [&](auto& kv) { return kv.second.actor.address() == dm.source; });
+  auto i = std::find_if(st.jobs.begin(), st.jobs.end(), is_source);
   if (i == st.jobs.end()) return;
-  std::string id = i->first;
+  JobEntry& entry = i->second;
   if (!dm.reason) {  // quit on its own without being asked: nothing to restart
     st.jobs.erase(i);
     maybe_finish_shutdown(self);
     return;
   }
   auto now = Clock::now();
-  auto& crashes = i->second.crashes;
-  while (!crashes.empty() && now - crashes.front() > st.args.crash_window) crashes.pop_front();
-  crashes.push_back(now);
-  if (crashes.size() > st.args.max_crashes) {
-    log_error(id, fmt::format("job actor died {} times within {} s; not restarted: {}", crashes.size(),
-                              std::chrono::duration_cast<std::chrono::seconds>(st.args.crash_window).count(),
-                              caf::to_string(dm.reason)));
-    st.jobs.erase(i);
-    return;
-  }
-  log_error(id, "job actor died (" + caf::to_string(dm.reason) + "); restarting it");
-  auto saved = std::move(crashes);
-  add_job(self, i->second.spec);
-  st.jobs[id].crashes = std::move(saved);
+  while (!entry.crashes.empty() && now - entry.crashes.front() > st.args.crash_window) entry.crashes.pop_front();
+  entry.crashes.push_back(now);
+  if (entry.crashes.size() > st.args.max_crashes) return give_up_on(self, entry, dm.reason);
+  log_error(entry.spec.id, "job actor died (" + caf::to_string(dm.reason) + "); restarting it");
+  add_job(self, entry.spec);
 }
 
-template <class T>
-using result = caf::result<T>;
-
-// Looks up a job or fails the request with a clear message.
-const JobEntry* find_job(sup_ptr self, const std::string& id) {
+// The entry of a job, or nullptr when the id is unknown.
+JobEntry* find_job(sup_ptr self, const std::string& id) {
   auto i = self->state.jobs.find(id);
   return i == self->state.jobs.end() ? nullptr : &i->second;
 }
@@ -171,16 +192,48 @@ caf::error unknown_job(const std::string& id) {
   return make_error(errc::unknown_job, "unknown job \"" + id + "\"");
 }
 
+caf::error not_supervised(const JobEntry& entry) {
+  return make_error(errc::refused, entry.spec.id + " is not supervised (" + entry.given_up->gave_up_reason +
+                                       "); `start " + entry.spec.id + "` brings it back");
+}
+
 // Hands a request for one job to that job; the job's reply goes straight
 // back to the requester.
 template <class Reply, class... Ts>
-result<Reply> forward(sup_ptr self, const std::string& id, Ts... xs) {
+caf::result<Reply> forward(sup_ptr self, const std::string& id, Ts... xs) {
   auto* job = find_job(self, id);
   if (!job) return unknown_job(id);
+  if (!job->actor) return not_supervised(*job);
   return self->delegate(job->actor, xs...);
 }
 
-result<std::vector<JobStatus>> all_status(sup_ptr self) {
+caf::result<JobStatus> one_status(sup_ptr self, const std::string& id) {
+  auto* job = find_job(self, id);
+  if (job && job->given_up) return *job->given_up;
+  return forward<JobStatus>(self, id, status_atom::value);
+}
+
+// `start` and `restart` bring a job the supervisor gave up on back first.
+template <class Atom>
+caf::result<CommandResult> start_command(sup_ptr self, Atom atom, const std::string& id) {
+  auto* job = find_job(self, id);
+  if (job && job->given_up) {
+    log_info(id, "started again by operator after the supervisor gave up");
+    job->crashes.clear();
+    add_job(self, job->spec);
+  }
+  return forward<CommandResult>(self, id, atom);
+}
+
+// `stop` and `kill` of a job the supervisor gave up on: nothing runs.
+template <class... Ts>
+caf::result<CommandResult> stop_command(sup_ptr self, const std::string& id, Ts... xs) {
+  auto* job = find_job(self, id);
+  if (job && job->given_up) return CommandResult{true, "not running"};
+  return forward<CommandResult>(self, id, xs...);
+}
+
+caf::result<std::vector<JobStatus>> all_status(sup_ptr self) {
   auto& jobs = self->state.jobs;
   if (jobs.empty()) return std::vector<JobStatus>{};
   struct Gather {
@@ -198,6 +251,11 @@ result<std::vector<JobStatus>> all_status(sup_ptr self) {
     promise.deliver(std::move(gather->statuses));
   };
   for (auto& kv : jobs) {
+    if (kv.second.given_up) {
+      gather->statuses.push_back(*kv.second.given_up);
+      done();
+      continue;
+    }
     self->request(kv.second.actor, query_timeout, status_atom::value)
         .then(
             [gather, done](JobStatus& s) mutable {
@@ -207,6 +265,20 @@ result<std::vector<JobStatus>> all_status(sup_ptr self) {
             [done](caf::error&) mutable { done(); });  // a job that just went away
   }
   return promise;
+}
+
+void on_signal(sup_ptr self, int32_t signo) {
+  auto& st = self->state;
+  if (signo == SIGHUP) {
+    log_info("", "SIGHUP: reloading " + st.args.path);
+    reload(self);
+    return;
+  }
+  // SIGINT/SIGTERM: the first stops gracefully, the second at once.
+  ++st.shutdown_signals;
+  log_info("", fmt::format("{}: {}", signo == SIGINT ? "SIGINT" : "SIGTERM",
+                           st.shutdown_signals == 1 ? "stopping the fleet" : "killing the fleet"));
+  begin_shutdown(self, st.shutdown_signals > 1 ? StopMode::immediate : StopMode::graceful);
 }
 
 supervisor_actor::behavior_type supervisor_impl(sup_ptr self, SupervisorArgs args) {
@@ -219,37 +291,25 @@ supervisor_actor::behavior_type supervisor_impl(sup_ptr self, SupervisorArgs arg
 
   return {
       [=](status_atom) { return all_status(self); },
-      [=](status_atom, const std::string& id) { return forward<JobStatus>(self, id, status_atom::value); },
-      [=](start_atom, const std::string& id) { return forward<CommandResult>(self, id, start_atom::value); },
-      [=](stop_atom, const std::string& id) { return forward<CommandResult>(self, id, stop_atom::value, true); },
-      [=](kill_atom, const std::string& id) { return forward<CommandResult>(self, id, kill_atom::value); },
-      [=](restart_atom, const std::string& id) { return forward<CommandResult>(self, id, restart_atom::value); },
-      [=](logs_atom, const std::string& id, uint32_t n) { return forward<std::vector<LogEntry>>(self, id, logs_atom::value, n); },
-      [=](report_atom, const std::string& id) { return forward<std::vector<RunReport>>(self, id, report_atom::value); },
+      [=](status_atom, const std::string& id) { return one_status(self, id); },
+      [=](start_atom a, const std::string& id) { return start_command(self, a, id); },
+      [=](stop_atom a, const std::string& id) { return stop_command(self, id, a, ReplyWhen::exited); },
+      [=](kill_atom a, const std::string& id) { return stop_command(self, id, a); },
+      [=](restart_atom a, const std::string& id) { return start_command(self, a, id); },
+      [=](logs_atom a, const std::string& id, uint32_t n) { return forward<std::vector<LogEntry>>(self, id, a, n); },
+      [=](report_atom a, const std::string& id) { return forward<std::vector<RunReport>>(self, id, a); },
       [=](reload_atom) { return reload(self); },
       [=](jobs_atom) {
         std::vector<std::string> ids;
         for (auto& kv : self->state.jobs) ids.push_back(kv.first);
         return ids;
       },
-      [=](crash_atom, const std::string& id) {
+      [=](crash_atom a, const std::string& id) {
         auto* job = find_job(self, id);
-        if (job && self->state.args.fault_injection) self->send(job->actor, crash_atom::value);
+        if (job && job->actor && self->state.args.fault_injection) self->send(job->actor, a);
       },
-      [=](shutdown_atom, bool immediate) { begin_shutdown(self, immediate); },
-      [=](signal_atom, int32_t signo) {
-        auto& st = self->state;
-        if (signo == SIGHUP) {
-          log_info("", "SIGHUP: reloading " + st.args.path);
-          reload(self);
-          return;
-        }
-        // SIGINT/SIGTERM: the first stops gracefully, the second at once.
-        ++st.shutdown_signals;
-        log_info("", fmt::format("{}: {}", signo == SIGINT ? "SIGINT" : "SIGTERM",
-                                 st.shutdown_signals == 1 ? "stopping the fleet" : "killing the fleet"));
-        begin_shutdown(self, st.shutdown_signals > 1);
-      },
+      [=](shutdown_atom, StopMode mode) { begin_shutdown(self, mode); },
+      [=](signal_atom, int32_t signo) { on_signal(self, signo); },
   };
 }
 

@@ -1,8 +1,9 @@
 // The root supervisor: brings up one job actor per job of the job file,
 // restarts a job actor that dies of a bug (OTP style, with an intensity
-// limit), applies reloads as a diff by id, answers fleet-wide queries by
-// asking the jobs, and runs the shutdown. It quits when the last job is gone
-// after a shutdown.
+// limit: past it the job stays in status, given up, with a gave_up event),
+// applies reloads as a diff by id, answers fleet-wide queries by asking the
+// jobs, and runs the shutdown. It quits when the last job is gone after a
+// shutdown.
 #pragma once
 
 #include <chrono>
@@ -16,9 +17,12 @@ struct SupervisorArgs {
   std::string path;          // the job file, read again on reload
   FleetSpec fleet;           // already loaded and valid
   Services services;
-  bool fault_injection = false;  // accept `crash` (tests only)
-  // OTP-style intensity: more than max_crashes within crash_window for one
-  // job and it is not restarted again (until the next reload adds it).
+  // Accept crash_atom, which makes a job actor throw: how the tests
+  // exercise the restart of crashed job actors. Off in the daemon.
+  bool fault_injection = false;
+  // OTP-style restart intensity: a job actor that dies more than max_crashes
+  // times within crash_window is not restarted; the job shows as given up
+  // until `start ID` (or a reload that changes its definition).
   uint32_t max_crashes = 5;
   std::chrono::milliseconds crash_window{60000};
 };

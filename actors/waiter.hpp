@@ -1,8 +1,9 @@
 // The waiter: one per run. Owns the process's registration in the reactor,
-// carries out a stop (SIGINT to the process group, SIGKILL and pipe close
-// after stop_timeout) and, when the exit status arrives from the reader,
-// tells the job that the run is over. If the waiter dies for any reason
-// before the exit, its state's destructor kills the process: nothing runs
+// carries out a stop (sigint: SIGINT to the process group, then SIGKILL and
+// pipe close after stop_timeout; sigkill: that at once) and, when the reader
+// reports the exit after the last line, tells the job that the run is over
+// and whether SIGKILL was needed. If the waiter dies for any reason before
+// the exit, its state's destructor kills the process: nothing runs
 // unsupervised.
 #pragma once
 
@@ -16,6 +17,7 @@ struct WaiterArgs {
   job_actor job;
   uint64_t run = 0;
   Reactor* reactor = nullptr;
+  ChildId child = 0;  // the reactor's id of the run's process
   std::chrono::milliseconds stop_timeout{5000};
 };
 

@@ -1,4 +1,4 @@
-// `ffleet ctl`: talks to a running daemon over CAF networking (spec section 2).
+// `ffleet ctl`: talks to a running daemon over CAF networking (docs/control.md).
 //
 // One connection, one command, one reply, then exit with the reply's code:
 // 0 ok, 1 failure (unknown job, refused, daemon unreachable or lost), 2 usage
@@ -21,6 +21,7 @@
 #include "app/ctl_client.hpp"
 #include "app/report_text.hpp"
 #include "app/status_table.hpp"
+#include "src/control/command_table.hpp"
 #include "src/control/token.hpp"
 
 namespace ffleet {
@@ -135,23 +136,17 @@ std::function<int()> add_ctl_command(CLI::App& app) {
   cmd->require_subcommand(1);
   cmd->fallthrough();  // --connect may also follow the command
 
-  auto* status = cmd->add_subcommand("status", "Show every job, or one, as a table or as JSON");
-  status->add_option("ID", opt->id, "A job id");
-  status->add_flag("--json", opt->json, "Print the status JSON of spec section 4");
-  for (auto [name, help] : {std::pair{"start", "Set the job's order to start"},
-                            std::pair{"stop", "Set the order to stop and wait for the process to exit"},
-                            std::pair{"restart", "Kill the process and start it again at once"},
-                            std::pair{"kill", "Stop the process but keep the order (it reconnects)"}}) {
-    cmd->add_subcommand(name, help)->add_option("ID", opt->id, "A job id")->required();
+  // One subcommand per command of the control protocol's table.
+  for (auto& c : control_commands()) {
+    if (!c.in_ctl) continue;
+    auto* sub = cmd->add_subcommand(std::string(c.name), std::string(c.help));
+    if (c.args == CommandArgs::optional_job) sub->add_option("ID", opt->id, "A job id");
+    if (c.args == CommandArgs::job || c.args == CommandArgs::job_and_count)
+      sub->add_option("ID", opt->id, "A job id")->required();
   }
-  auto* logs = cmd->add_subcommand("logs", "Show the job's last log lines");
-  logs->add_option("ID", opt->id, "A job id")->required();
-  logs->add_option("-n,--lines", opt->lines, "How many lines")->capture_default_str();
-  auto* report = cmd->add_subcommand("report", "Show the job's run history");
-  report->add_option("ID", opt->id, "A job id")->required();
-  report->add_flag("--json", opt->json, "Print the run reports as JSON");
-  cmd->add_subcommand("reload", "Read the job file again and apply the difference");
-  cmd->add_subcommand("shutdown", "Stop every job and the daemon");
+  cmd->get_subcommand("status")->add_flag("--json", opt->json, "Print the status as JSON (the objects of docs/control.md)");
+  cmd->get_subcommand("logs")->add_option("-n,--lines", opt->lines, "How many lines")->capture_default_str();
+  cmd->get_subcommand("report")->add_flag("--json", opt->json, "Print the run reports as JSON");
 
   return [opt, cmd] {
     auto chosen = cmd->get_subcommands();

@@ -1,6 +1,6 @@
 // `ffleet run FILE`: the fleet in the foreground.
 //
-// Start-up order matters (see the CAF field notes, section 8):
+// Start-up order matters (docs/architecture.md, "Start-up and shutdown"):
 //  1. block SIGINT, SIGTERM and SIGHUP before any thread exists, so every
 //     thread inherits the mask and only the reactor's signalfd sees them;
 //  2. load and validate the job file (an invalid file: exit 2, nothing runs);
@@ -38,7 +38,6 @@ struct RunOptions {
   std::string token_file;
   int coalesce_ms = 100;
   int sample_ms = 1000;
-  bool fault_injection = false;
   std::string scheduler = "sharing";
 };
 
@@ -96,7 +95,6 @@ int run_fleet(const RunOptions& opt) {
   args.path = opt.file;
   args.fleet = std::move(*loaded.fleet);
   args.services = services;
-  args.fault_injection = opt.fault_injection;
   auto supervisor = spawn_supervisor(sys, std::move(args));
   reactor.on_signals(signals, [supervisor](int signo) {
     caf::anon_send(supervisor, signal_atom::value, static_cast<int32_t>(signo));
@@ -105,14 +103,14 @@ int run_fleet(const RunOptions& opt) {
   int rc = exit_ok;
   auto plane = start_control_plane(sys, supervisor, services.events, control);
   if (!plane) {
-    anon_send(supervisor, shutdown_atom::value, false);
+    anon_send(supervisor, shutdown_atom::value, StopMode::graceful);
     rc = exit_runtime_failure;
   }
   {
     caf::scoped_actor self{sys};
     self->wait_for(supervisor);
     plane.reset();  // stops HTTP and unpublishes the control actor
-    self->request(services.events, std::chrono::seconds(5), shutdown_atom::value)
+    self->request(services.events, std::chrono::seconds(5), close_atom::value)
         .receive([](bool) {}, [](caf::error&) {});
   }
   caf::anon_send_exit(services.sampler, caf::exit_reason::user_shutdown);
@@ -144,8 +142,6 @@ std::function<int()> add_run_command(CLI::App& app) {
   cmd->add_option("--scheduler", opt->scheduler, "CAF scheduler policy: sharing|stealing")
       ->check(CLI::IsMember({"sharing", "stealing"}))
       ->group("");  // hidden: for benchmarks
-  cmd->add_flag("--enable-fault-injection", opt->fault_injection, "Accept `crash` commands (tests only)")
-      ->group("");  // hidden
   return [opt] { return run_fleet(*opt); };
 }
 

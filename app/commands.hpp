@@ -8,7 +8,7 @@
 
 namespace ffleet {
 
-// Exit codes of spec section 2.
+// Exit codes of ffleet's commands (docs/control.md, "Exit codes").
 constexpr int exit_ok = 0;
 constexpr int exit_runtime_failure = 1;
 constexpr int exit_usage = 2;

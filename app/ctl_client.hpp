@@ -4,7 +4,7 @@
 // after connect_timeout; one that dies or freezes mid-command is noticed
 // through CAF's heartbeats (see configure_control_plane) within about
 // connection-timeout, because pending remote requests are NOT failed when the
-// peer goes away (CAF field notes, section 6).
+// peer goes away: such a request only ends at its own timeout.
 #pragma once
 
 #include <chrono>

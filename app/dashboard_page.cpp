@@ -110,7 +110,7 @@ const REFRESH_MS = 2000;
 const $ = (id) => document.getElementById(id);
 const app = {
   token: sessionStorage.getItem("ffleet-token") || "",
-  jobs: new Map(),            // id -> status object (spec section 4)
+  jobs: new Map(),            // id -> status object (docs/control.md)
   rows: new Map(),            // id -> {tr, cells}
   hist: new Map(),            // id -> {cpu: [], mem: []}
   filter: "", stateFilter: "", detail: null, tab: "log",

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "actors/control.hpp"
+#include "src/control/command_table.hpp"
 
 namespace ffleet {
 
@@ -12,17 +13,21 @@ namespace {
 
 const char* json_type = "application/json";
 
-// Job ids of spec section 1; anything else cannot name a job.
-const std::string id_pattern = "([A-Za-z0-9][A-Za-z0-9._-]{0,63})";
+// One path segment; whether it is a job id is the control actor's to say
+// (an unknown or malformed id is "unknown job", 404).
+const std::string id_pattern = "([^/]+)";
 
 void send_reply(httplib::Response& res, const ControlReply& reply) {
   res.status = http_status(reply.kind);
   res.set_content(reply.body, json_type);
 }
 
-void send_error(httplib::Response& res, int status, const std::string& message) {
-  res.status = status;
-  res.set_content(nlohmann::json{{"error", message}}.dump(), json_type);
+// "(start|stop|restart|kill)": the commands that act on one job, POSTed.
+std::string job_actions() {
+  std::string out;
+  for (auto& c : control_commands())
+    if (c.args == CommandArgs::job && c.changes_fleet) out += (out.empty() ? "(" : "|") + std::string(c.name);
+  return out + ")";
 }
 
 bool all_digits(const std::string& s) {
@@ -47,6 +52,11 @@ ControlReply ask_control(caf::actor_system& sys, const control_actor& control, c
   return out;
 }
 
+void send_json_error(httplib::Response& res, int status, const std::string& message) {
+  res.status = status;
+  res.set_content(nlohmann::json{{"error", message}}.dump(), json_type);
+}
+
 int http_status(const std::string& kind) {
   if (kind == "ok") return 200;
   if (kind == "bad_request") return 400;
@@ -69,7 +79,7 @@ void add_api_routes(httplib::Server& server, ControlCall call) {
     std::string n = std::to_string(default_log_lines);
     if (req.has_param("n")) {
       n = req.get_param_value("n");
-      if (!all_digits(n)) return send_error(res, 400, "n must be a number of lines");
+      if (!all_digits(n)) return send_json_error(res, 400, "n must be a number of lines");
     }
     send_reply(res, call({"logs", req.matches[1], n}));
   });
@@ -80,7 +90,7 @@ void add_api_routes(httplib::Server& server, ControlCall call) {
   // POSTs take no body. The content-reader form of the handler runs before
   // httplib reads one, so `curl -X POST URL` (no Content-Length at all) works
   // instead of being refused with 400.
-  server.Post("/api/v1/jobs/" + id_pattern + "/(start|stop|restart|kill)",
+  server.Post("/api/v1/jobs/" + id_pattern + "/" + job_actions(),
               [call](const httplib::Request& req, httplib::Response& res, const httplib::ContentReader&) {
                 send_reply(res, call({req.matches[2], req.matches[1]}));
               });

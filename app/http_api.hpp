@@ -13,6 +13,7 @@
 
 namespace httplib {
 class Server;
+struct Response;
 }
 
 namespace ffleet {
@@ -24,6 +25,9 @@ using ControlCall = std::function<ControlReply(std::vector<std::string> command)
 // waits longer than control_reply_timeout.
 ControlReply ask_control(caf::actor_system& sys, const control_actor& control, const std::string& token,
                          std::vector<std::string> command);
+
+// Every HTTP error body: {"error": message}, as the control actor's.
+void send_json_error(httplib::Response& res, int status, const std::string& message);
 
 // The HTTP status for a reply's kind: ok 200, bad_request 400,
 // unauthorized 401, unknown_job 404, refused 409, invalid_file 422,

@@ -1,4 +1,4 @@
-// GET /api/v1/events: the event stream of spec section 3 as server-sent
+// GET /api/v1/events: the event stream (docs/control.md) as server-sent
 // events, one `data: <json line>` per event.
 //
 // The bridge between the actor world and an HTTP thread: per stream, a

@@ -20,11 +20,6 @@ namespace {
 constexpr size_t http_threads = 16;
 constexpr size_t max_event_streams = 8;
 
-void json_error(httplib::Response& res, int status, const std::string& message) {
-  res.status = status;
-  res.set_content(nlohmann::json{{"error", message}}.dump(), "application/json");
-}
-
 bool needs_token(const std::string& path) { return path.rfind("/api/", 0) == 0 || path == "/metrics"; }
 
 // A browser sends Origin with a cross-site POST: a page from elsewhere must
@@ -56,7 +51,7 @@ httplib::Server::HandlerResponse guard(const std::string& token, const httplib::
                                        httplib::Response& res) {
   if (token.empty() && rebound_host(req)) {
     log_warn("", "http: refused " + req.method + " " + req.path + " for host " + req.get_header_value("Host"));
-    json_error(res, 403, "this server answers only to loopback host names; configure a token to serve others");
+    send_json_error(res, 403, "this server answers only to loopback host names; configure a token to serve others");
     return httplib::Server::HandlerResponse::Handled;
   }
   if (!token.empty() && needs_token(req.path)) {
@@ -67,13 +62,13 @@ httplib::Server::HandlerResponse guard(const std::string& token, const httplib::
       log_warn("", "http: refused " + req.method + " " + req.path + " from " + req.remote_addr + ": " +
                        (header.empty() ? "no token" : "wrong token"));
       res.set_header("WWW-Authenticate", "Bearer realm=\"ffleet\"");
-      json_error(res, 401, "unauthorized");
+      send_json_error(res, 401, "unauthorized");
       return httplib::Server::HandlerResponse::Handled;
     }
   }
   if (req.method == "POST" && foreign_origin(req)) {
     log_warn("", "http: refused " + req.method + " " + req.path + " from origin " + req.get_header_value("Origin"));
-    json_error(res, 403, "cross-origin requests are not allowed");
+    send_json_error(res, 403, "cross-origin requests are not allowed");
     return httplib::Server::HandlerResponse::Handled;
   }
   return httplib::Server::HandlerResponse::Unhandled;
@@ -97,7 +92,7 @@ std::unique_ptr<HttpServer> HttpServer::start(caf::actor_system& sys, HttpArgs a
   // Unknown paths and methods get a JSON body too; handlers that set one keep it.
   server.set_error_handler([](const httplib::Request&, httplib::Response& res) {
     if (!res.body.empty()) return;
-    json_error(res, res.status, res.status == 404 ? "not found" : "request failed");
+    send_json_error(res, res.status, res.status == 404 ? "not found" : "request failed");
   });
   server.set_exception_handler([](const httplib::Request& req, httplib::Response& res, std::exception_ptr e) {
     std::string what = "unknown error";
@@ -108,7 +103,7 @@ std::unique_ptr<HttpServer> HttpServer::start(caf::actor_system& sys, HttpArgs a
     } catch (...) {
     }
     log_error("", "http: " + req.method + " " + req.path + " failed: " + what);
-    json_error(res, 500, "internal error");
+    send_json_error(res, 500, "internal error");
   });
   server.set_logger([](const httplib::Request& req, const httplib::Response& res) {
     log_debug("", "http: " + req.remote_addr + " " + req.method + " " + req.path + " " + std::to_string(res.status));
@@ -120,7 +115,7 @@ std::unique_ptr<HttpServer> HttpServer::start(caf::actor_system& sys, HttpArgs a
     return ask_control(sys, control, token, std::move(command));
   });
   server.Get("/api/v1/events", [streams](const httplib::Request&, httplib::Response& res) {
-    if (!streams->open(res)) json_error(res, 503, "too many open event streams");
+    if (!streams->open(res)) send_json_error(res, 503, "too many open event streams");
   });
   server.Get("/", [](const httplib::Request&, httplib::Response& res) {
     auto page = dashboard_page();

@@ -9,7 +9,7 @@
 
 namespace ffleet {
 
-// `jobs`: a status array (or one status object) as spec section 4 writes it,
+// `jobs`: a status array (or one status object) as `status --json` prints it,
 // plus the extra fields uptime_s and restarts. `width`: the terminal's
 // columns; 0 = never cut.
 std::string format_status_table(const nlohmann::json& jobs, size_t width);

@@ -3,5 +3,6 @@
 set -euo pipefail
 build=${1:-build}
 "$build/bench/parser_bench"
+"$build/bench/process_bench" --load-children 1000
 "$build/bench/fleet_bench" --jobs 1000 --seconds 60
 "$build/bench/fleet_bench" --jobs 5000 --seconds 60

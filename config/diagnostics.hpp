@@ -24,7 +24,6 @@ class Diagnostics {
   SourcePos pos(const YAML::Mark& mark) const;
 
   void error(const YAML::Mark& at, std::string message);
-  bool has_errors() const { return !errors_.empty(); }
   size_t count() const { return errors_.size(); }
 
   // The errors in file order (by line, then column; ties keep the order

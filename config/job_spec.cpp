@@ -28,4 +28,19 @@ bool JobSpec::operator==(const JobSpec& other) const {
   return definition(*this) == definition(other);
 }
 
+RestartSettings restart_settings(const JobSpec& spec) {
+  RestartSettings r;
+  r.reconnect_delay = spec.reconnect_delay;
+  r.backoff = spec.backoff.has_value();
+  if (spec.backoff) {
+    r.backoff_max = spec.backoff->max;
+    r.backoff_factor = spec.backoff->factor;
+    r.backoff_reset_after = spec.backoff->reset_after;
+    r.backoff_jitter = spec.backoff->jitter;
+  }
+  r.max_restarts = spec.max_restarts;
+  r.restart_window = spec.restart_window;
+  return r;
+}
+
 }  // namespace ffleet

@@ -13,17 +13,19 @@
 
 #include "config/source_pos.hpp"
 #include "config/values.hpp"
+#include "src/job/restart_policy.hpp"
 
 namespace ffleet {
 
 // Growing restart delays: reconnect_delay * factor^n, capped at max, back to
 // reconnect_delay once a run lasted reset_after; each delay spread by
 // +-jitter (a fraction).
+// The built-in values are the restart policy's (restart_policy.hpp).
 struct Backoff {
-  Duration max = std::chrono::minutes(5);
-  double factor = 2;
-  Duration reset_after = std::chrono::seconds(60);
-  double jitter = 0.1;
+  Duration max = RestartSettings{}.backoff_max;
+  double factor = RestartSettings{}.backoff_factor;
+  Duration reset_after = RestartSettings{}.backoff_reset_after;
+  double jitter = RestartSettings{}.backoff_jitter;
 
   bool operator==(const Backoff& other) const;
   bool operator!=(const Backoff& other) const { return !(*this == other); }
@@ -45,10 +47,10 @@ struct JobSpec {
   std::vector<std::string> args;  // the final argument vector (structured form already expanded)
   bool autostart = true;
   bool reconnect = true;
-  Duration reconnect_delay = std::chrono::seconds(5);
+  Duration reconnect_delay = RestartSettings{}.reconnect_delay;
   std::optional<Backoff> backoff;  // absent: the fixed reconnect_delay
-  uint32_t max_restarts = 0;       // 0 = never give up
-  Duration restart_window = std::chrono::seconds(60);
+  uint32_t max_restarts = RestartSettings{}.max_restarts;  // 0 = never give up
+  Duration restart_window = RestartSettings{}.restart_window;
   Duration stale_timeout{0};  // 0 = off
   Duration stop_timeout = std::chrono::seconds(5);
   Duration timeout{0};  // 0 = off
@@ -65,6 +67,9 @@ struct JobSpec {
   bool operator==(const JobSpec& other) const;
   bool operator!=(const JobSpec& other) const { return !(*this == other); }
 };
+
+// The job's restart fields, for its RestartPolicy.
+RestartSettings restart_settings(const JobSpec& spec);
 
 struct FleetSpec {
   std::string path;  // the file it was loaded from

@@ -10,7 +10,8 @@
 // It returns how much the run progressed, which drives stale detection: the
 // frames written since the previous update, or, while the frame counter is
 // absent or still 0 (audio-only output), the milliseconds of media time
-// written. As in the seed, a run that prints but does not advance is stale.
+// written. A run that prints but does not advance is stale (as in datarhei
+// core, see docs/architecture.md, "Prior art").
 //
 // When a run prints both forms (`-progress pipe:2` keeps the status line),
 // the blocks win once a whole block was seen: their size is exact bytes and

@@ -1,5 +1,6 @@
 // Splits a byte stream (ffmpeg's stderr, read in chunks of any size) into
-// lines, the way the seed's `scanLine` does:
+// lines, the way datarhei core's `scanLine` does (docs/architecture.md,
+// "Prior art"):
 //
 //  - a line ends at '\r', '\n' or "\r\n"; ffmpeg ends its progress lines
 //    with a bare '\r', so each progress update becomes its own line;
@@ -7,7 +8,7 @@
 //    '\r' ends one chunk and the '\n' starts the next;
 //  - bytes are passed through as they are: invalid UTF-8 and NUL included.
 //
-// Unlike the seed (whose bufio.Scanner stops reading for good at a token
+// Unlike datarhei core (whose bufio.Scanner stops reading for good at a token
 // over its limit), a line longer than max_line is cut: its first max_line
 // bytes are emitted with truncated=true and the rest of it, up to its
 // terminator, is dropped. So memory stays bounded whatever the child writes.
@@ -44,7 +45,6 @@ class LineSplitter {
   template <class F>
   void finish(F&& on_line);
 
-  size_t max_line() const { return max_line_; }
   // Bytes of an unterminated line held back from earlier chunks.
   size_t buffered() const { return partial_.size(); }
 

@@ -1,7 +1,7 @@
 // The prelude: the lines ffmpeg prints before its first progress line (the
 // banner, inputs, stream mapping, outputs, and the error when it fails to
 // start). It explains a run, so the run report keeps it, but a broken input
-// may print without end, so it is bounded as in the seed: the first `head`
+// may print without end, so it is bounded as datarhei core bounds it: the first `head`
 // lines, then the last `tail` lines in a ring, and a marker line between
 // them that tells how many were left out.
 #pragma once
@@ -22,7 +22,6 @@ class Prelude {
 
   // head lines, "... N lines truncated ..." if any were dropped, tail lines.
   std::vector<std::string> lines() const;
-  uint64_t truncated() const { return truncated_; }
   void clear();
 
  private:

@@ -1,4 +1,4 @@
-// The last progress of a run: the status `progress` object of spec section 4.
+// The last progress of a run: the status `progress` object (docs/control.md).
 #pragma once
 
 #include <cstdint>

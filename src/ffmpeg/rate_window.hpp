@@ -29,7 +29,6 @@ class RateWindow {
 
   // Counting starts here: what came before has no known duration.
   void start(SteadyTime t);
-  bool started() const { return started_; }
 
   // `amount` more units since the previous add() (or start()), at time t (t
   // never before the previous call). Add 0 too: it moves the time on.

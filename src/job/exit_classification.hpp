@@ -1,4 +1,4 @@
-// How the end of a run is judged, as the seed does it:
+// How the end of a run is judged, as datarhei core's process.go does it:
 //   exit 0 and exit 255 (ffmpeg's code after SIGINT/SIGTERM) -> finished
 //   any other exit code                                      -> failed
 //   death by a signal (core dump or not)                     -> killed

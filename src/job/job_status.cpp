@@ -27,6 +27,7 @@ void to_json(nlohmann::json& j, const JobStatus& s) {
       {"restarts", s.restarts},
       {"stale_kills", s.stale_kills},
       {"limit_kills", s.limit_kills},
+      {"gave_up_reason", s.gave_up_reason},
   };
 }
 

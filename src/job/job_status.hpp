@@ -1,5 +1,6 @@
-// The status of one job: the object of spec section 4, served by
-// `ctl status --json` and the HTTP API. Plain data; the job actor fills it.
+// The status of one job, served by `ctl status --json` and the HTTP API (the
+// object docs/control.md describes). Plain data: the job actor fills it, or
+// the supervisor for a job actor it gave up on.
 #pragma once
 
 #include <chrono>
@@ -24,18 +25,18 @@ struct JobStatus {
   double duration_s = 0;                   // time in the current state (monotonic)
   StateCounters states;
   std::optional<double> reconnect_in_s;    // a scheduled restart, else null
-  bool gave_up = false;
+  bool gave_up = false;                    // no more automatic restarts until an operator start
   double cpu_percent = 0;                  // 100 = one core, whole process tree
   uint64_t memory_bytes = 0;               // resident, whole process tree
   std::optional<Progress> progress;        // null before the first progress
   std::string last_line;
 
-  // Beyond the spec (documented in docs/control.md):
+  // Beyond the operator interface's minimum (documented in docs/control.md):
   double uptime_s = 0;                     // runtime of the current process, 0 if none
   uint64_t restarts = 0;                   // automatic restarts so far
   uint64_t stale_kills = 0;
   uint64_t limit_kills = 0;
-  std::string binary;
+  std::string gave_up_reason;              // why gave_up is set, else empty
 };
 
 void to_json(nlohmann::json& j, const JobStatus& s);

@@ -38,7 +38,6 @@ class LogRing {
   const LogEntry* last() const;
 
   size_t size() const { return size_; }
-  size_t capacity() const { return capacity_; }
   void clear();
 
  private:

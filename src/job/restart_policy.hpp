@@ -20,6 +20,7 @@
 
 namespace ffleet {
 
+// The built-in values are the job file's defaults (docs/job-file.md).
 struct RestartSettings {
   std::chrono::milliseconds reconnect_delay{5000};
   bool backoff = false;
@@ -49,8 +50,6 @@ class RestartPolicy {
 
   // The operator started the job: forget past restarts and the backoff.
   void reset();
-
-  uint32_t consecutive() const { return consecutive_; }
 
  private:
   std::chrono::milliseconds backoff_delay();

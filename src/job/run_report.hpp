@@ -55,7 +55,6 @@ class ReportHistory {
 
   void push(RunReport report);
   const std::deque<RunReport>& reports() const { return reports_; }
-  size_t capacity() const { return capacity_; }
 
  private:
   size_t capacity_;

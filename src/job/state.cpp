@@ -6,7 +6,7 @@ namespace {
 constexpr std::array<std::string_view, 6> state_names = {
     "finished", "starting", "running", "finishing", "failed", "killed"};
 
-// allowed[from][to], transcribed from the seed's setState.
+// allowed[from][to], transcribed from datarhei core's setState.
 constexpr bool allowed[6][6] = {
     //            fin    start  run    fing   fail   kill
     /*finished*/ {false, true,  false, false, false, false},

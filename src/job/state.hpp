@@ -1,5 +1,6 @@
 // The six states of a supervised process and the allowed transitions between
-// them, exactly as the seed (datarhei core, process.go `setState`) defines them:
+// them, exactly as datarhei core's process.go `setState` defines them
+// (docs/architecture.md, "Prior art"):
 //
 //   finished (initial) -> starting
 //   starting  -> running | failed | finishing
@@ -31,7 +32,7 @@ std::optional<State> parse_state(std::string_view name);
 // about to exist).
 bool is_running(State s);
 
-// Whether the seed allows moving from `from` to `to`.
+// Whether moving from `from` to `to` is allowed.
 bool transition_allowed(State from, State to);
 
 // The desired condition the operator asked for.
@@ -44,8 +45,9 @@ struct StateCounters {
   uint64_t operator[](State s) const { return entered[static_cast<size_t>(s)]; }
 };
 
-// The state, its counters and when it last changed. Plain data: the job actor
-// owns one and is the only one to touch it.
+// The current state and the counters of entries. Plain data: the job actor
+// owns one and is the only one to touch it (it keeps the time of the last
+// change itself).
 class StateMachine {
  public:
   State state() const { return state_; }

@@ -20,9 +20,7 @@
 #include <utility>
 #include <vector>
 
-#ifndef P_PIDFD
-#define P_PIDFD 3  // <linux/wait.h>; glibc 2.36's <sys/wait.h> lacks it
-#endif
+#include "src/process/pidfd.hpp"
 
 namespace ffleet {
 namespace {
@@ -124,9 +122,7 @@ struct Reactor::Loop {
     for (auto& [id, c] : children) kill_group(c, SIGKILL);
     for (auto& [id, c] : children) {
       siginfo_t info{};
-      while (c.pidfd >= 0 && waitid(static_cast<idtype_t>(P_PIDFD), c.pidfd, &info, WEXITED) != 0 &&
-             errno == EINTR) {
-      }
+      if (c.pidfd >= 0) wait_pidfd(c.pidfd, info, WEXITED);
       close_fd(c.pidfd);
       close_fd(c.pipe);
     }
@@ -366,10 +362,7 @@ struct Reactor::Loop {
     // so the group id cannot name anybody else yet.
     kill_group(c, SIGKILL);
     siginfo_t info{};
-    int r;
-    while ((r = waitid(static_cast<idtype_t>(P_PIDFD), c.pidfd, &info, WEXITED | WNOHANG)) != 0 &&
-           errno == EINTR) {
-    }
+    int r = wait_pidfd(c.pidfd, info, WEXITED | WNOHANG);
     if (r == 0 && info.si_pid == 0) return;  // not reapable yet; the pidfd stays readable
     // r != 0 (ECHILD): someone else reaped it, against the rules. Report an
     // unknown status rather than lose the exit.
@@ -440,14 +433,20 @@ void Reactor::stop() {
 }
 
 ChildId Reactor::adopt(SpawnedChild child, ChildSink sink) {
-  ChildId id = loop_->next_id.fetch_add(1, std::memory_order_relaxed);
+  ChildId id = reserve_id();
+  adopt(id, child, std::move(sink));
+  return id;
+}
+
+ChildId Reactor::reserve_id() { return loop_->next_id.fetch_add(1, std::memory_order_relaxed); }
+
+void Reactor::adopt(ChildId id, SpawnedChild child, ChildSink sink) {
   Loop::Command c;
   c.kind = Loop::Command::kAdopt;
   c.id = id;
   c.child = child;
   c.sink = std::move(sink);
   loop_->push(std::move(c));
-  return id;
 }
 
 // A command about one child, queued for the loop thread.

@@ -79,6 +79,11 @@ class Reactor {
   // Takes ownership of the child's fds. The child must lead its own process
   // group and come with a pidfd (spawn_child does both).
   ChildId adopt(SpawnedChild child, ChildSink sink);
+  // The same in two steps, for a caller whose sink needs the id first (the
+  // actors that consume the sink's messages are given the id at their start):
+  // an id no adopt() uses, then the adoption under it.
+  ChildId reserve_id();
+  void adopt(ChildId id, SpawnedChild child, ChildSink sink);
   // kill(-pgid, sig), only while the child is not yet reaped.
   void signal_group(ChildId id, int sig);
   // SIGKILL to the group, deliver what is in the pipe now, close the pipe.

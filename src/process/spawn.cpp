@@ -18,7 +18,6 @@
 
 #include <cstdlib>
 
-
 namespace ffleet {
 namespace {
 

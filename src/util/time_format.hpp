@@ -2,8 +2,8 @@
 //
 // Timers, rates and stale detection run on the steady clock, which never
 // jumps. The wall clock is only for timestamps shown to people and scripts,
-// and those are always RFC 3339 in UTC with microseconds (spec sections 3
-// and 4), e.g. "2026-11-26T13:00:00.123456Z": fixed width, so they sort as
+// and those are always RFC 3339 in UTC with microseconds (events and status,
+// docs/control.md), e.g. "2026-11-26T13:00:00.123456Z": fixed width, so they sort as
 // strings, and no time zone to guess.
 #pragma once
 

@@ -65,16 +65,16 @@ class TestFleet {
   }
 
   ~TestFleet() {
-    for (auto& j : jobs_) (*self_)->send(j, shutdown_atom::value, true, std::string("test over"));
+    for (auto& j : jobs_) (*self_)->send(j, quit_atom::value, QuitOrder{StopMode::immediate, "test over"});
     for (auto& j : jobs_) (*self_)->wait_for(j);
     jobs_.clear();
     if (supervisor_) {
-      (*self_)->send(supervisor_, shutdown_atom::value, true);
+      (*self_)->send(supervisor_, shutdown_atom::value, StopMode::immediate);
       (*self_)->wait_for(supervisor_);
       supervisor_ = nullptr;
     }
     caf::anon_send_exit(services_.sampler, caf::exit_reason::user_shutdown);
-    (*self_)->request(services_.events, 5s, shutdown_atom::value).receive([](bool) {}, [](caf::error&) {});
+    (*self_)->request(services_.events, 5s, close_atom::value).receive([](bool) {}, [](caf::error&) {});
     services_ = Services{};
     self_.reset();
     sys_.await_all_actors_done();
@@ -92,12 +92,15 @@ class TestFleet {
     return j;
   }
 
-  supervisor_actor spawn_fleet(FleetSpec fleet, bool fault_injection = true) {
+  // With crash_atom accepted (fault injection), and `max_crashes` job actor
+  // deaths allowed within the default window.
+  supervisor_actor spawn_fleet(FleetSpec fleet, uint32_t max_crashes = 5) {
     SupervisorArgs args;
     args.path = fleet.path;
     args.fleet = std::move(fleet);
     args.services = services_;
-    args.fault_injection = fault_injection;
+    args.fault_injection = true;
+    args.max_crashes = max_crashes;
     supervisor_ = spawn_supervisor(sys_, std::move(args));
     return supervisor_;
   }

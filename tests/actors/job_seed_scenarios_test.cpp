@@ -1,4 +1,4 @@
-// The seed's process tests (datarhei core process_test.go), as scenarios
+// datarhei core's process tests (process_test.go), as scenarios
 // against the job actor with real processes.
 #include "fleet_fixture.hpp"
 
@@ -9,8 +9,8 @@ using namespace ffleet::test;
 
 namespace {
 CommandResult start(TestFleet& f, const job_actor& j) { return f.ask<CommandResult>(j, start_atom::value); }
-CommandResult stop(TestFleet& f, const job_actor& j, bool wait = false) {
-  return f.ask<CommandResult>(j, stop_atom::value, wait);
+CommandResult stop(TestFleet& f, const job_actor& j, ReplyWhen when = ReplyWhen::signalled) {
+  return f.ask<CommandResult>(j, stop_atom::value, when);
 }
 }  // namespace
 
@@ -126,7 +126,7 @@ TEST_CASE("job: stop with wait returns only after the process exited (exit 255 i
   start(f, j);
   f.wait_output(j, "waiting for SIGINT");
   auto t0 = std::chrono::steady_clock::now();
-  auto r = stop(f, j, true);
+  auto r = stop(f, j, ReplyWhen::exited);
   auto waited = std::chrono::steady_clock::now() - t0;
   CHECK(r.message == "stopped");
   CHECK(waited >= 2s);  // the helper sleeps 3 s after SIGINT; the reply came after its exit
@@ -226,4 +226,39 @@ TEST_CASE("job: timeout stops the job after its maximum runtime, the order stays
   CHECK(e["state"] == "finished");
   CHECK(e["reason"] == "timeout after 1s");
   CHECK(f.status(j).order == Order::start);
+}
+
+TEST_CASE("job: kill ends the process with SIGINT, says so, and keeps the order: it reconnects", "[job]") {
+  TestFleet f;
+  auto spec = job_spec("killed", "sleep", {"30"});
+  spec.reconnect = true;
+  spec.reconnect_delay = 100ms;
+  auto j = f.spawn(spec);
+  start(f, j);
+  f.wait_state("killed", "running");
+  CHECK(f.ask<CommandResult>(j, kill_atom::value).message == "killing");
+  auto e = f.wait_exit("killed");
+  CHECK(e["signal"] == SIGINT);
+  CHECK(e["reason"] == "kill by operator: SIGINT, order kept");
+  auto log = f.ask<std::vector<LogEntry>>(j, logs_atom::value, uint32_t{10});
+  REQUIRE_FALSE(log.empty());
+  CHECK(log.back().text == "ffleet: kill by operator: SIGINT, order kept");
+  f.wait_event([](const Json& e) { return e["event"] == "state" && e["job"] == "killed" && e["to"] == "running" && e["run"] == 2; });
+  CHECK(f.status(j).order == Order::start);
+}
+
+TEST_CASE("job: an immediate stop during a graceful one kills at once, and the reason does not blame stop_timeout", "[job]") {
+  TestFleet f;
+  auto spec = job_spec("stubborn2", helper("helper_ignoresigint"));
+  spec.stop_timeout = 120s;  // far beyond the wait below: only the immediate stop can end it in time
+  auto j = f.spawn(spec);
+  start(f, j);
+  f.wait_output(j, "ignoring SIGINT");
+  f.self()->send(j, quit_atom::value, QuitOrder{StopMode::graceful, "shutdown"});
+  f.wait_state("stubborn2", "finishing");
+  f.self()->send(j, quit_atom::value, QuitOrder{StopMode::immediate, "shutdown"});
+  auto e = f.wait_exit("stubborn2", 60s);
+  CHECK(e["state"] == "killed");
+  CHECK(e["signal"] == SIGKILL);
+  CHECK(e["reason"] == "shutdown; SIGKILL at once");
 }

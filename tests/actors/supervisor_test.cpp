@@ -52,9 +52,9 @@ jobs:
 )";
 
 // The fleet of `two_jobs`, both running.
-supervisor_actor two_running_jobs(TestFleet& f, const TempFile& file) {
+supervisor_actor two_running_jobs(TestFleet& f, const TempFile& file, uint32_t max_crashes = 5) {
   file.write(two_jobs);
-  auto sup = f.spawn_fleet(load(file.path));
+  auto sup = f.spawn_fleet(load(file.path), max_crashes);
   f.wait_state("a", "running");
   f.wait_state("b", "running");
   return sup;
@@ -93,6 +93,54 @@ TEST_CASE("supervisor: a job actor that crashes is restarted, its process killed
   REQUIRE(new_a);
   CHECK(*new_a != *a_pid);
   CHECK(pid_of(f, sup, "b") == b_pid);
+}
+
+TEST_CASE("supervisor: a job actor crashing past the restart intensity stays in status, given up, until started", "[supervisor]") {
+  TestFleet f;
+  TempFile file("sup-intensity");
+  auto sup = two_running_jobs(f, file, 2);  // a third crash within the window is one too many
+  auto b_pid = pid_of(f, sup, "b");
+  for (int restart = 1; restart <= 2; ++restart) {
+    auto pid = pid_of(f, sup, "a");
+    REQUIRE(pid);
+    f.self()->send(sup, crash_atom::value, std::string("a"));
+    f.wait_event([](const Json& e) { return e["event"] == "state" && e["job"] == "a" && e["to"] == "running"; });
+    CHECK(eventually([&] { return process_gone(*pid); }, 5s));
+  }
+  auto last_pid = pid_of(f, sup, "a");
+  REQUIRE(last_pid);
+  f.self()->send(sup, crash_atom::value, std::string("a"));
+  auto e = f.wait_event([](const Json& e) { return e["event"] == "gave_up" && e["job"] == "a"; });
+  CHECK(e["restarts"] == 3);
+  CHECK(e["window_s"] == 60.0);
+  CHECK(e["reason"].get<std::string>().rfind("reached_max_restart_intensity", 0) == 0);
+  CHECK(eventually([&] { return process_gone(*last_pid); }, 5s));
+
+  // Still listed, visibly given up; the other job untouched.
+  auto all = statuses(f, sup);
+  REQUIRE(all.size() == 2);
+  CHECK(all[0].id == "a");
+  CHECK(all[0].gave_up);
+  CHECK(all[0].state == State::failed);
+  CHECK(all[0].order == Order::stop);
+  CHECK_FALSE(all[0].pid);
+  CHECK(all[0].gave_up_reason.rfind("reached_max_restart_intensity", 0) == 0);
+  CHECK(pid_of(f, sup, "b") == b_pid);
+  std::string refused;
+  f.self()->request(sup, 10s, logs_atom::value, std::string("a"), uint32_t{10})
+      .receive([](std::vector<LogEntry>&) {}, [&](caf::error& err) { refused = error_text(err); });
+  CHECK(refused.find("not supervised") != std::string::npos);
+
+  // An operator start brings it back with a new job actor.
+  CommandResult r;
+  f.self()->request(sup, 10s, start_atom::value, std::string("a")).receive([&](CommandResult& x) { r = x; }, [](caf::error&) {});
+  CHECK(r.ok);
+  f.wait_event([](const Json& e) { return e["event"] == "state" && e["job"] == "a" && e["to"] == "running"; });
+  CHECK(eventually([&] {
+    for (auto& s : statuses(f, sup))
+      if (s.id == "a") return !s.gave_up && s.pid.has_value();
+    return false;
+  }, 10s));
 }
 
 TEST_CASE("supervisor: reload adds, removes and changes jobs, unchanged jobs keep their process", "[supervisor][reload]") {

@@ -1,4 +1,4 @@
-// Exit classification follows the seed's waiter.
+// Exit classification follows datarhei core's waiter.
 #include <catch2/catch.hpp>
 
 #include <csignal>

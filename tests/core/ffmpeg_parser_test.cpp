@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <fstream>
+#include <cmath>
 #include <random>
 #include <set>
 #include <sstream>
@@ -96,7 +97,7 @@ TEST_CASE("ffmpeg parser: a status line gives every field of the progress object
   CHECK(p.drop == 3);
 }
 
-TEST_CASE("ffmpeg parser: the seed's status line gives size 453632 and time 238.44") {
+TEST_CASE("ffmpeg parser: datarhei core's test status line gives size 453632 and time 238.44") {
   Fixture f;
   f.feed("frame= 5968 fps= 25 q=19.4 size=     443kB time=00:03:58.44 bitrate=  15.2kbits/s speed=   1x    ");
   CHECK(f.progress().size_bytes == 453632);
@@ -570,19 +571,41 @@ TEST_CASE("ffmpeg parser: real ffmpeg 5.1 on a missing input: no progress, the e
 
 // ---- robustness -------------------------------------------------------------------
 
-TEST_CASE("ffmpeg parser: every prefix of a status line, and random bytes, parse without harm") {
+// What must hold after any line whatever its bytes: it is counted under
+// exactly one level, only a progress line advances and an advance leaves a
+// progress object, and every figure is finite and the rates not negative
+// (status JSON has no NaN or infinity).
+void check_invariants(Fixture& f, std::string_view line, uint64_t& lines) {
+  uint64_t amount = f.feed(line);
+  ++lines;
+  INFO("line: " << line);
+  REQUIRE(f.parser.levels().total() == lines);
+  if (amount > 0) {
+    REQUIRE(f.parser.last_line_was_progress());
+    REQUIRE(f.parser.progress());
+  }
+  if (const auto& p = f.parser.progress()) {
+    for (double v : {p->fps, p->q, p->time_s, p->bitrate_kbps, p->speed}) REQUIRE(std::isfinite(v));
+    REQUIRE(p->fps >= 0);
+    REQUIRE(p->bitrate_kbps >= 0);
+  }
+}
+
+TEST_CASE("ffmpeg parser: every prefix of a status line, and random bytes, keep the parser's invariants") {
   Fixture f;
+  uint64_t lines = 0;
   const std::string line = std::string("[info] ") + classic + " elapsed=0:00:04.97 q=1.0 Lq=2.0";
-  for (size_t n = 0; n <= line.size(); ++n) f.feed(std::string_view(line).substr(0, n));
+  for (size_t n = 1; n <= line.size(); ++n) check_invariants(f, std::string_view(line).substr(0, n), lines);
+  CHECK(f.progress().frame == 123);  // the whole line is the classic status line
   std::mt19937 rng(1);
   const std::string alphabet = "frame=sizeLtimq0123456789.:-+eNA/xkKiBMb[]@ \t\x01\xff";
   for (int i = 0; i < 20000; ++i) {
     std::string junk = (i % 2) ? "frame=" : "size=";
     size_t len = rng() % 80;
     for (size_t k = 0; k < len; ++k) junk += alphabet[rng() % alphabet.size()];
-    f.feed(junk);
+    f.advance(std::chrono::milliseconds(rng() % 50));  // the rates see time pass
+    check_invariants(f, junk, lines);
   }
-  CHECK(f.parser.progress());  // still there, values whatever the junk said
 }
 
 TEST_CASE("ffmpeg parser: a stray key=value line does not turn the status lines off") {

@@ -1,4 +1,4 @@
-// The line splitter behaves as the seed's scanLine, chunk boundaries
+// The line splitter behaves as datarhei core's scanLine, chunk boundaries
 // anywhere, with a bound on line length.
 #include <catch2/catch.hpp>
 

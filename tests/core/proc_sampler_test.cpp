@@ -23,12 +23,10 @@
 #include <string>
 #include <thread>
 
+#include "src/process/pidfd.hpp"
 #include "src/process/proc_sampler.hpp"
 #include "src/process/spawn.hpp"
 
-#ifndef P_PIDFD
-#define P_PIDFD 3
-#endif
 
 using namespace std::chrono_literals;
 using ffleet::ProcSampler;
@@ -60,7 +58,7 @@ struct Running {
   void reap() {
     if (reaped) return;
     siginfo_t info;
-    waitid(static_cast<idtype_t>(P_PIDFD), c.pidfd, &info, WEXITED);
+    ffleet::wait_pidfd(c.pidfd, info, WEXITED);
     reaped = true;
   }
   // For a child that exits by itself: waits at most 30 s.
@@ -337,40 +335,3 @@ TEST_CASE("proc sampler: a /proc/[pid]/stat fd of a reaped process fails with ES
   close(fd);
 }
 
-TEST_CASE("proc sampler: cost of a pass per tracked process", "[proc][bench]") {
-  // 200 sessions: the fds of 200 children + their pidfds and pipes stay
-  // well under a 1024 soft limit.
-  const int children = 200, passes = 20;
-  std::vector<std::unique_ptr<Running>> sleepers;
-  std::vector<pid_t> sessions;
-  for (int i = 0; i < children; ++i) {
-    sleepers.push_back(std::make_unique<Running>(ffleet::SpawnRequest{"/bin/sleep", {"300"}, {}, {}}));
-    sessions.push_back(sleepers.back()->c.pid);
-  }
-  size_t processes = 0;
-  DIR* d = opendir("/proc");
-  while (dirent* e = readdir(d))
-    if (e->d_name[0] >= '1' && e->d_name[0] <= '9') ++processes;
-  closedir(d);
-  auto cpu_us = [] {
-    timespec ts;
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-    return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
-  };
-  auto per_process_us = [&](unsigned rescan_every) {
-    ProcSampler sampler("/proc", rescan_every);
-    sampler.sample(sessions);  // the first pass scans: not what is measured
-    double cpu0 = cpu_us();
-    for (int i = 0; i < passes; ++i) sampler.sample(sessions);
-    return (cpu_us() - cpu0) / passes / children;
-  };
-  double every_pass = per_process_us(1);
-  double default_every = per_process_us(5);
-  std::printf("proc sampler: %d tracked of %zu processes, CPU per tracked process per pass: %.2f us "
-              "(scan every pass: %.2f us)\n",
-              children, processes, default_every, every_pass);
-  CHECK(ProcSampler("/proc").sample(sessions).at(sessions[0]).processes == 1);
-  auto self = ProcSampler::self_usage();
-  CHECK(self.processes == 1);
-  CHECK(self.rss_bytes > 0);
-}

@@ -420,14 +420,15 @@ TEST_CASE("reactor: output is coalesced, many lines in few chunks", "[reactor]")
 
 TEST_CASE("reactor: after a quiet time the first output comes at once, and an exit never waits for the coalescing", "[reactor]") {
   Reactor::Options options;
-  options.coalesce = 10s;  // a round at most every 10 s
+  options.coalesce = 120s;  // a round at most every 2 minutes
   Reactor reactor(options);
   reactor.start();
   Watch w;
   ChildId id = w.adopt(reactor, start("helper_sigint"));
-  CHECK(w.wait_output("waiting for SIGINT", 5000ms));  // the first round is immediate
+  // Either arriving before the coalescing period proves it was not waited for.
+  CHECK(w.wait_output("waiting for SIGINT", 60000ms));  // the first round is immediate
   reactor.signal_group(id, SIGINT);
-  CHECK(w.wait_exit(5000ms));                           // exits are not coalesced
+  CHECK(w.wait_exit(60000ms));                           // exits are not coalesced
   CHECK(w.status.code == 255);
 }
 
@@ -444,59 +445,3 @@ TEST_CASE("reactor: raises the soft limit of open files to the hard limit", "[re
   CHECK((rl.rlim_cur == rl.rlim_max || rl.rlim_max == RLIM_INFINITY));
 }
 
-// steady_clock is CLOCK_MONOTONIC on Linux, so the helper's stamp compares.
-TEST_CASE("reactor: a child's exit reaches on_exit within milliseconds", "[reactor][bench]") {
-  Reactor reactor;
-  reactor.start();
-  std::vector<double> ms;
-  for (int i = 0; i < 100; ++i) {
-    Watch w;
-    auto r = ffleet::spawn_child({helper("helper_lines"), {"0"}, {"FFLEET_STAMP_EXIT=1"}, {}});
-    REQUIRE(r.child);
-    w.adopt(reactor, *r.child);
-    REQUIRE(w.wait_exit());
-    std::string text = w.text();
-    auto pos = text.find("exit at ");
-    REQUIRE(pos != std::string::npos);
-    Clock::time_point exited{std::chrono::nanoseconds(std::stoll(text.substr(pos + 8)))};
-    ms.push_back(std::chrono::duration<double, std::milli>(w.exit_time - exited).count());
-  }
-  std::sort(ms.begin(), ms.end());
-  std::printf("reactor: exit -> on_exit median %.3f ms, p90 %.3f ms, max %.3f ms\n", ms[ms.size() / 2],
-              ms[ms.size() * 9 / 10], ms.back());
-  CHECK(ms[ms.size() / 2] < 20);  // target 2 ms; loose for sanitizers and a busy machine
-}
-
-// Not run by default: `test_core "[.reactor-load]"` (FFLEET_LOAD_CHILDREN=N
-// for another fleet size). Prints the reactor's CPU for a fleet of fake
-// ffmpegs printing progress twice a second.
-TEST_CASE("reactor: CPU for 1000 helper_fakeffmpeg children", "[.reactor-load]") {
-  const char* env_n = std::getenv("FFLEET_LOAD_CHILDREN");
-  const int n = env_n ? std::atoi(env_n) : 1000;
-  const auto period = 10s;
-  Reactor reactor;
-  reactor.start();
-  std::atomic<size_t> chunks{0}, bytes{0}, exits{0};
-  std::vector<ChildId> ids;
-  for (int i = 0; i < n; ++i) {
-    auto child = start("helper_fakeffmpeg");
-    ids.push_back(reactor.adopt(child, {[&](std::string c, bool) { ++chunks; bytes += c.size(); },
-                                        [&](ExitStatus) { ++exits; }}));
-  }
-  std::this_thread::sleep_for(2s);  // let every child print its banner
-  auto cpu = [] {
-    struct rusage ru;
-    getrusage(RUSAGE_SELF, &ru);
-    return ru.ru_utime.tv_sec + ru.ru_stime.tv_sec + (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
-  };
-  double cpu0 = cpu();
-  size_t chunks0 = chunks, bytes0 = bytes;
-  std::this_thread::sleep_for(period);
-  double used = cpu() - cpu0;
-  double secs = std::chrono::duration<double>(period).count();
-  std::printf("reactor: %d children for %.0f s: %.3f s CPU (%.2f %% of a core), %.0f chunks/s, %.0f KB/s\n", n,
-              secs, used, 100 * used / secs, static_cast<double>(chunks - chunks0) / secs,
-              static_cast<double>(bytes - bytes0) / secs / 1024);
-  for (ChildId id : ids) reactor.signal_group(id, SIGINT);
-  CHECK(eventually([&] { return exits == static_cast<size_t>(n); }, 60000ms));
-}

@@ -19,14 +19,12 @@
 #include <thread>
 #include <vector>
 
+#include "src/process/pidfd.hpp"
 #include "src/process/spawn.hpp"
 #include "src/process/spawner.hpp"
 #include "process_probe.hpp"
 #include "wait.hpp"
 
-#ifndef P_PIDFD
-#define P_PIDFD 3
-#endif
 
 using namespace std::chrono_literals;
 using ffleet::SpawnRequest;
@@ -60,7 +58,7 @@ Finished run_to_end(const ffleet::SpawnedChild& c) {
     pollfd p{c.stderr_fd, POLLIN, 0};
     poll(&p, 1, 1000);
   }
-  REQUIRE(waitid(static_cast<idtype_t>(P_PIDFD), c.pidfd, &f.info, WEXITED) == 0);
+  REQUIRE(ffleet::wait_pidfd(c.pidfd, f.info, WEXITED) == 0);
   close(c.stderr_fd);
   close(c.pidfd);
   return f;
@@ -333,29 +331,3 @@ TEST_CASE("spawn: no child survives a SIGKILL of the daemon", "[spawn]") {
   CHECK(eventually([&] { return process_gone(grandchild); }));
 }
 
-TEST_CASE("spawn: time per spawn of a small binary", "[spawn][bench]") {
-  const int n = 200;
-  std::vector<ffleet::SpawnedChild> children;
-  children.reserve(n);
-  auto cpu_ms = [] {  // this thread's CPU: ours, not the child's exec
-    timespec ts;
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-  };
-  double cpu0 = cpu_ms();
-  auto t0 = std::chrono::steady_clock::now();
-  for (int i = 0; i < n; ++i) {
-    auto r = spawn_child({helper("helper_lines"), {"0"}, {}, {}});
-    REQUIRE(r.child);
-    children.push_back(*r.child);
-  }
-  auto t1 = std::chrono::steady_clock::now();
-  double cpu = cpu_ms() - cpu0;
-  for (auto& c : children) run_to_end(c);
-  double per_spawn_ms = std::chrono::duration<double, std::milli>(t1 - t0).count() / n;
-  std::printf("spawn_child: %.3f ms per spawn, %.3f ms of it the caller's CPU (%d spawns of helper_lines)\n",
-              per_spawn_ms, cpu / n, n);
-  // Loose: most of the time is the kernel's execve (~0.35 ms on the dev VM for
-  // a small binary, ~4 ms for an ASan-built one); the figure is for reading.
-  CHECK(per_spawn_ms < 25.0);
-}

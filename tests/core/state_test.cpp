@@ -1,4 +1,4 @@
-// The state machine is the seed's, transition for transition.
+// The state machine is datarhei core's, transition for transition.
 #include <catch2/catch.hpp>
 
 #include <set>
@@ -9,7 +9,7 @@
 using ffleet::State;
 
 namespace {
-// The seed's table (process.go setState), written out independently of
+// datarhei core's table (process.go setState), written out independently of
 // src/state.cpp so a typo in one is caught by the other.
 const std::set<std::pair<State, State>> seed_allowed = {
     {State::finished, State::starting},
@@ -42,7 +42,7 @@ ffleet::StateMachine machine_in(State target) {
 }
 }  // namespace
 
-TEST_CASE("state machine: every one of the 36 (from, to) pairs is allowed exactly as in the seed", "[state]") {
+TEST_CASE("state machine: every one of the 36 (from, to) pairs is allowed exactly as in datarhei core", "[state]") {
   int allowed_count = 0;
   for (State from : ffleet::all_states) {
     for (State to : ffleet::all_states) {

@@ -1,4 +1,4 @@
-// `ffleet ctl` against a real daemon: every command of spec section 2 in
+// `ffleet ctl` against a real daemon: every command of docs/control.md in
 // text and JSON, unknown jobs, an unreachable, frozen or dying daemon, and
 // the token.
 #include "control_helpers.hpp"

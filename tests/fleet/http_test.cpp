@@ -266,7 +266,7 @@ TEST_CASE("http: /api/v1/events streams each event as a data line", "[fleet][htt
   size_t events = 0;
   for (auto& line : lines_of(received)) {
     if (line.rfind("data: ", 0) != 0) continue;
-    auto event = Json::parse(line.substr(6));  // each one a complete spec section 3 object
+    auto event = Json::parse(line.substr(6));  // each one a complete event object
     CHECK(event.contains("ts"));
     CHECK(event.contains("event"));
     ++events;
