@@ -100,7 +100,7 @@ void apply_spec(job_ptr self, JobSpec spec) {
 }
 
 std::optional<int> current_pid(const job_state& st) {
-  if (st.run) return st.run->pid;
+  if (st.run && st.run->pid > 0) return st.run->pid;  // none while it is being spawned
   return std::nullopt;
 }
 
@@ -153,16 +153,16 @@ std::vector<std::string> child_environment(const JobSpec& spec) {
 void after_run(job_ptr self, State ended_in, bool reconnect_allowed, bool limit_kill,
                std::chrono::milliseconds runtime);
 
-// The run's four actors, then the process handed to the reactor. The
-// reactor's id of the child is reserved first, so the reader and the waiter
-// know it from their start.
-Run watch_child(job_ptr self, const SpawnedChild& child) {
+// The run's actors, then the spawn request to the reactor (which answers
+// with Spawned, see run_spawned). The reactor's id of the child is reserved
+// first, so the reader and the waiter know it from their start; commands for
+// a child still being spawned are kept by the reactor until it runs.
+Run request_child(job_ptr self) {
   auto& st = self->state;
   Reactor* reactor = st.svc.reactor;
   job_actor me{self};
   Run run;
   run.number = st.run_counter;
-  run.pid = child.pid;
   run.started = Clock::now();
   ChildId id = reactor->reserve_id();
   run.waiter = spawn_waiter(self, WaiterArgs{me, run.number, reactor, id, st.spec.stop_timeout});
@@ -171,7 +171,6 @@ Run watch_child(job_ptr self, const SpawnedChild& child) {
     run.staler = spawn_staler(self, StalerArgs{me, run.number, st.spec.stale_timeout, notify_every});
   run.reader = spawn_reader(self, ReaderArgs{me, run.number, run.waiter, run.staler, notify_every, reactor, id,
                                              st.journal.last_line()});
-  run.limiter = spawn_limiter(self, LimiterArgs{me, run.number, st.spec.limits, st.svc.sampler, run.pid});
 
   // From here on the reactor feeds the reader; the waiter owns the process.
   reader_actor reader = run.reader;
@@ -180,7 +179,11 @@ Run watch_child(job_ptr self, const SpawnedChild& child) {
     caf::anon_send(reader, StderrChunk{std::move(chunk), ack});
   };
   sink.on_exit = [reader](ExitStatus status) { caf::anon_send(reader, exited_atom::value, status); };
-  reactor->adopt(id, child, std::move(sink));
+  sink.on_spawned = [me, number = run.number](pid_t pid, std::string error) {
+    caf::anon_send(me, Spawned{number, static_cast<int32_t>(pid), std::move(error)});
+  };
+  reactor->spawn(id, SpawnRequest{st.spec.binary, st.spec.args, child_environment(st.spec), st.spec.cwd},
+                 std::move(sink));
   return run;
 }
 
@@ -194,7 +197,7 @@ void fail_start(job_ptr self, const std::string& error) {
   after_run(self, State::failed, true, false, std::chrono::milliseconds(0));
 }
 
-// starting -> spawn -> running, or starting -> failed.
+// starting -> spawn requested; Spawned then makes it running, or failed.
 void start_run(job_ptr self) {
   auto& st = self->state;
   if (is_running(st.sm.state())) return;
@@ -202,12 +205,33 @@ void start_run(job_ptr self) {
   ++st.run_counter;
   set_state(self, State::starting, "");
   st.journal.run_started(st.run_counter, WallClock::now());
+  st.run = request_child(self);
+}
 
-  auto spawned = spawn_child(SpawnRequest{st.spec.binary, st.spec.args, child_environment(st.spec), st.spec.cwd});
-  if (!spawned.child) return fail_start(self, spawned.error);
-  st.run = watch_child(self, *spawned.child);
+// The reactor's answer to start_run's request.
+void run_spawned(job_ptr self, const Spawned& spawned) {
+  auto& st = self->state;
+  Run& run = *st.run;
+  if (spawned.pid <= 0) {
+    // Nothing ran: the run's actors go, the run is a failed start.
+    for (auto child : {caf::actor_cast<caf::actor>(run.reader), caf::actor_cast<caf::actor>(run.waiter),
+                       caf::actor_cast<caf::actor>(run.staler)}) {
+      if (!child) continue;
+      self->unlink_from(child);
+      self->send_exit(child, caf::exit_reason::user_shutdown);
+    }
+    st.run.reset();
+    for (auto& waiter : st.stop_waiters) waiter.deliver(CommandResult{true, "stopped"});
+    st.stop_waiters.clear();
+    fail_start(self, spawned.error);
+    return;
+  }
+  run.pid = spawned.pid;
+  run.started = Clock::now();
+  run.limiter = spawn_limiter(self, LimiterArgs{job_actor{self}, run.number, st.spec.limits, st.svc.sampler, run.pid});
   arm_timeout(self);
-  set_state(self, State::running, "");
+  // A stop may have come while it was being spawned: then it is finishing.
+  if (st.sm.state() == State::starting) set_state(self, State::running, "");
 }
 
 // ffleet ends the run: SIGINT now and SIGKILL after stop_timeout, or SIGKILL
@@ -421,6 +445,10 @@ void on_summary(job_ptr self, RunSummary& summary) {
   if (is_current(self->state, summary.run)) self->state.journal.add_summary(std::move(summary.output));
 }
 
+void on_spawned(job_ptr self, const Spawned& spawned) {
+  if (is_current(self->state, spawned.run)) run_spawned(self, spawned);
+}
+
 void on_run_end(job_ptr self, const RunEnd& end) {
   if (is_current(self->state, end.run)) finish_run(self, end);
 }
@@ -505,6 +533,7 @@ job_actor::behavior_type job_impl(job_ptr self, JobSpec spec, Services svc) {
       [=](crash_atom) { throw std::runtime_error("crash requested (fault injection)"); },
       [=](update_atom, JobSpec& spec) { on_update(self, spec); },
       [=](quit_atom, const QuitOrder& order) { on_quit(self, order); },
+      [=](const Spawned& spawned) { on_spawned(self, spawned); },
       [=](LogLines& batch) { on_log_lines(self, batch); },
       [=](RunSummary& summary) { on_summary(self, summary); },
       [=](const RunEnd& end) { on_run_end(self, end); },

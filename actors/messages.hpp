@@ -4,6 +4,7 @@
 //
 //   supervisor ──start/stop/kill/restart/status/logs/report/update/quit──▶ job
 //   job ──spawns per run, linked──▶ reader, waiter, staler (optional), limiter
+//   job ──spawn request──▶ reactor ──▶ spawn helper    reactor ──Spawned──▶ job
 //   reactor thread ──StderrChunk, exited (anon_send)──▶ reader
 //   reader ──LogLines, then RunSummary──▶ job     reader ──drained──▶ waiter
 //   reader ──progress (throttled)──▶ staler       job ──live?──▶ reader
@@ -117,6 +118,13 @@ struct ReloadResult {
   std::vector<std::string> errors;
 };
 
+// The reactor's answer to a spawn request: the process runs, or why not.
+struct Spawned {
+  uint64_t run = 0;
+  int32_t pid = -1;   // > 0: it runs
+  std::string error;  // else e.g. `cannot run "x": No such file or directory`
+};
+
 // Bytes of a child's stderr, in order, cut anywhere. With ack_requested the
 // reactor reads no more of this child until the reader has handled it.
 struct StderrChunk {
@@ -194,6 +202,7 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(ffleet::ReplyWhen)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(ffleet::QuitOrder)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(ffleet::CommandResult)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(ffleet::ReloadResult)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(ffleet::Spawned)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(ffleet::StderrChunk)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(ffleet::LiveOutput)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(ffleet::LogLines)
@@ -276,7 +285,8 @@ using job_actor = caf::typed_actor<
     // from the supervisor
     caf::reacts_to<update_atom, JobSpec>,   // applied after the running process ended
     caf::reacts_to<quit_atom, QuitOrder>,   // quits once its process exited
-    // from the run's children
+    // from the reactor and the run's children
+    caf::reacts_to<Spawned>,
     caf::reacts_to<LogLines>,
     caf::reacts_to<RunSummary>,
     caf::reacts_to<RunEnd>,

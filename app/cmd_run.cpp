@@ -1,6 +1,8 @@
 // `ffleet run FILE`: the fleet in the foreground.
 //
 // Start-up order matters (docs/architecture.md, "Start-up and shutdown"):
+//  0. fork the spawn helper first, while the daemon is small and has no
+//     thread and no fd of its own (src/process/spawner.hpp);
 //  1. block SIGINT, SIGTERM and SIGHUP before any thread exists, so every
 //     thread inherits the mask and only the reactor's signalfd sees them;
 //  2. load and validate the job file (an invalid file: exit 2, nothing runs);
@@ -23,6 +25,7 @@
 #include "config/loader.hpp"
 #include "src/util/logging.hpp"
 #include "src/process/reactor.hpp"
+#include "src/process/spawner.hpp"
 
 namespace ffleet {
 
@@ -42,6 +45,13 @@ struct RunOptions {
 };
 
 int run_fleet(const RunOptions& opt) {
+  std::string helper_error;
+  auto spawner = SpawnHelper::start(&helper_error);
+  if (!spawner) {
+    std::fprintf(stderr, "ffleet run: %s\n", helper_error.c_str());
+    return exit_runtime_failure;
+  }
+  set_fence_guard(spawner.get());
   // One malloc arena: the daemon has a handful of threads and little
   // contention, and per-thread arenas cost ~4 MiB of RSS at 1000 jobs
   // (measured: 35.8 -> 31.8 MiB).
@@ -83,6 +93,7 @@ int run_fleet(const RunOptions& opt) {
 
   Reactor::Options reactor_opts;
   reactor_opts.coalesce = std::chrono::milliseconds(opt.coalesce_ms);
+  reactor_opts.spawner = spawner.get();
   Reactor reactor(reactor_opts);
   reactor.start();
 
@@ -119,6 +130,7 @@ int run_fleet(const RunOptions& opt) {
   supervisor = nullptr;
   sys.await_all_actors_done();
   reactor.stop();
+  set_fence_guard(nullptr);
   return rc;
 }
 

@@ -6,7 +6,8 @@
 // a child's exit to its replacement's start without trusting the daemon.
 // With --random-phase, the first run (no stamp file yet) exits after a random
 // part of --exit-after-ms, so a fleet started together does not exit in
-// lockstep ever after.
+// lockstep ever after. With --exit-between-ms A B every run exits after a
+// random time between A and B ms (a crash storm of independent failures).
 #include <fcntl.h>
 #include <signal.h>
 #include <time.h>
@@ -44,14 +45,22 @@ void on_stop(int) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  long interval_ms = 500, exit_after_ms = -1;
+  long interval_ms = 500, exit_after_ms = -1, exit_min_ms = -1, exit_max_ms = -1;
   bool random_phase = false;
-  for (int i = 1; i < argc; ++i)
+  for (int i = 1; i < argc; ++i) {
+    auto value = [&](int k) { return i + k < argc ? argv[i + k] : "0"; };
     if (!std::strcmp(argv[i], "--random-phase")) random_phase = true;
-  for (int i = 1; i + 1 < argc; i += 2) {
-    if (!std::strcmp(argv[i], "--interval-ms")) interval_ms = std::atol(argv[i + 1]);
-    else if (!std::strcmp(argv[i], "--exit-after-ms")) exit_after_ms = std::atol(argv[i + 1]);
-    else if (!std::strcmp(argv[i], "--stamp-file")) stamp_file = argv[i + 1];
+    else if (!std::strcmp(argv[i], "--interval-ms")) interval_ms = std::atol(value(1));
+    else if (!std::strcmp(argv[i], "--exit-after-ms")) exit_after_ms = std::atol(value(1));
+    else if (!std::strcmp(argv[i], "--stamp-file")) stamp_file = value(1);
+    else if (!std::strcmp(argv[i], "--exit-between-ms")) {
+      exit_min_ms = std::atol(value(1));
+      exit_max_ms = std::atol(value(2));
+    }
+  }
+  if (exit_min_ms >= 0 && exit_max_ms >= exit_min_ms) {
+    srand(static_cast<unsigned>(getpid() ^ now_us()));
+    exit_after_ms = exit_min_ms + rand() % (exit_max_ms - exit_min_ms + 1);
   }
   if (random_phase && exit_after_ms > 0 && stamp_file && access(stamp_file, F_OK) != 0) {
     srand(static_cast<unsigned>(getpid() ^ now_us()));

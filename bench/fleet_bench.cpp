@@ -2,14 +2,16 @@
 // fake-ffmpeg jobs (one progress line every 0.5 s each), measured from the
 // outside as an operator would see it.
 //
-//   fleet_bench [--jobs N] [--seconds S] [--restart-seconds R] [-- ffleet run options]
+//   fleet_bench [--jobs N] [--seconds S] [--storm-seconds R] [-- ffleet run options]
 //
-// Prints: time until all N run, the daemon's CPU (seconds per minute and % of
-// one core) over S seconds of steady supervision, its RSS and thread count, a
-// reload that changes 10 % of the jobs, the time to stop all; then, with every
-// child exiting after 5 s and reconnect_delay 0, the median and p99 time from
-// a child's exit to its replacement's start (stamped by the children
-// themselves on CLOCK_MONOTONIC).
+// Steady: time until all N run, CPU (% of one core) of the daemon and of its
+// spawn helper over S seconds, RSS, a reload that changes 10 % of the jobs,
+// the time to stop all. Crash storm: every child exits by itself after a
+// random 5-10 s and is restarted at once (reconnect_delay 0): over R
+// seconds, the time from a child's exit to its replacement's start (p50,
+// p99, max; stamped by the children themselves on CLOCK_MONOTONIC), how many
+// of the N children are alive (sampled from /proc every second: min and
+// mean) and the CPU of daemon and helper. Prints one table row per phase.
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
@@ -41,7 +43,7 @@ struct Options {
   std::vector<std::string> daemon_args;  // after --, passed to `ffleet run`
   int jobs = 1000;
   int seconds = 60;
-  int restart_seconds = 30;
+  int storm_seconds = 30;
 };
 
 std::string job_file(const Options& o, const fs::path& dir, const std::string& extra_args, int changed_every = 0) {
@@ -56,6 +58,42 @@ std::string job_file(const Options& o, const fs::path& dir, const std::string& e
   auto path = dir / "jobs.yaml";
   std::ofstream(path) << y.str();
   return path.string();
+}
+
+double cpu_seconds(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string s((std::istreambuf_iterator<char>(in)), {});
+  auto p = s.rfind(')');
+  if (p == std::string::npos) return 0;
+  std::istringstream rest(s.substr(p + 2));
+  std::string f;
+  unsigned long long utime = 0, stime = 0;
+  for (int i = 3; i <= 15; ++i) {
+    rest >> f;
+    if (i == 14) utime = std::stoull(f);
+    if (i == 15) stime = std::stoull(f);
+  }
+  return static_cast<double>(utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
+// A "Key:  value" line of a /proc file.
+std::string proc_field(const std::string& path, const std::string& key) {
+  std::ifstream in(path);
+  std::string line;
+  while (std::getline(in, line))
+    if (line.rfind(key + ":", 0) == 0) {
+      auto v = line.substr(key.size() + 1);
+      return v.substr(std::min(v.size(), v.find_first_not_of(" \t")));
+    }
+  return "?";
+}
+
+std::string status_field(pid_t pid, const std::string& key) {
+  return proc_field("/proc/" + std::to_string(pid) + "/status", key);
+}
+
+std::string rollup_field(pid_t pid, const std::string& key) {
+  return proc_field("/proc/" + std::to_string(pid) + "/smaps_rollup", key);
 }
 
 struct Daemon {
@@ -105,29 +143,6 @@ struct Daemon {
     return false;
   }
 
-  double cpu_seconds() const {
-    std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-    std::string s((std::istreambuf_iterator<char>(in)), {});
-    auto p = s.rfind(')');
-    std::istringstream rest(s.substr(p + 2));
-    std::string f;
-    unsigned long long utime = 0, stime = 0;
-    for (int i = 3; i <= 15; ++i) {
-      rest >> f;
-      if (i == 14) utime = std::stoull(f);
-      if (i == 15) stime = std::stoull(f);
-    }
-    return static_cast<double>(utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
-  }
-
-  std::string status_field(const std::string& key) const {
-    std::ifstream in("/proc/" + std::to_string(pid) + "/status");
-    std::string line;
-    while (std::getline(in, line))
-      if (line.rfind(key + ":", 0) == 0) return line.substr(key.size() + 1);
-    return "?";
-  }
-
   double stop() {
     auto t0 = Clock::now();
     kill(pid, SIGTERM);
@@ -138,25 +153,72 @@ struct Daemon {
   }
 };
 
-void steady_phase(const Options& o, const fs::path& dir) {
+// The daemon's children, by /proc: job processes alive (not zombies) and
+// the spawn helper's pid.
+struct Children {
+  size_t alive = 0;
+  pid_t helper = -1;
+};
+
+Children children_of(pid_t daemon) {
+  Children out;
+  std::error_code ec;
+  for (auto& task : fs::directory_iterator("/proc/" + std::to_string(daemon) + "/task", ec)) {
+    std::ifstream in(task.path() / "children");
+    pid_t pid;
+    while (in >> pid) {
+      std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+      std::string all((std::istreambuf_iterator<char>(stat)), {});
+      auto open = all.find('('), close = all.rfind(')');
+      if (open == std::string::npos || close == std::string::npos || close + 2 >= all.size()) continue;
+      if (all.compare(open + 1, close - open - 1, "ffleet-spawner") == 0) out.helper = pid;
+      else if (all[close + 2] != 'Z') ++out.alive;
+    }
+  }
+  return out;
+}
+
+// CPU seconds of the daemon and of its helper together, and each.
+struct Cpu {
+  double daemon = 0, helper = 0;
+};
+
+Cpu cpu_of(const Daemon& d, pid_t helper) {
+  return {cpu_seconds(d.pid), helper > 0 ? cpu_seconds(helper) : 0.0};
+}
+
+struct SteadyFigures {
+  double all_up = 0, cpu_daemon = 0, cpu_helper = 0, reloaded = 0, reload_all_running = 0, stop_all = 0;
+  std::string rss, helper_pss, threads;
+  size_t failures = 0;
+  bool ok = false;
+};
+
+SteadyFigures steady_phase(const Options& o, const fs::path& dir) {
+  SteadyFigures f;
   std::string file = job_file(o, dir, "");
   auto t0 = Clock::now();
   Daemon d(file, dir, o.daemon_args);
   if (!d.wait_for("\"to\":\"running\"", static_cast<size_t>(o.jobs))) {
     std::printf("not all jobs came up\n");
     kill(d.pid, SIGKILL);
-    return;
+    return f;
   }
-  double all_up = secs(Clock::now() - t0);
+  f.all_up = secs(Clock::now() - t0);
   std::this_thread::sleep_for(5s);  // warm-up: let the first samples and timers settle
-  double cpu0 = d.cpu_seconds();
+  pid_t helper = children_of(d.pid).helper;
+  Cpu c0 = cpu_of(d, helper);
   auto w0 = Clock::now();
   std::this_thread::sleep_for(std::chrono::seconds(o.seconds));
-  double cpu = d.cpu_seconds() - cpu0;
+  Cpu c1 = cpu_of(d, helper);
   double window = secs(Clock::now() - w0);
-  std::string rss = d.status_field("VmRSS"), threads = d.status_field("Threads");
+  f.cpu_daemon = (c1.daemon - c0.daemon) / window * 100.0;
+  f.cpu_helper = (c1.helper - c0.helper) / window * 100.0;
+  f.rss = status_field(d.pid, "VmRSS");
+  f.threads = status_field(d.pid, "Threads");
+  f.helper_pss = helper > 0 ? rollup_field(helper, "Pss") : "?";
   d.read();
-  size_t failures = d.count("\"to\":\"failed\"") + d.count("\"to\":\"killed\"") + d.count("\"event\":\"stale\"");
+  f.failures = d.count("\"to\":\"failed\"") + d.count("\"to\":\"killed\"") + d.count("\"event\":\"stale\"");
 
   // Reload with 10 % of the jobs changed.
   job_file(o, dir, "", 10);
@@ -164,37 +226,56 @@ void steady_phase(const Options& o, const fs::path& dir) {
   auto r0 = Clock::now();
   kill(d.pid, SIGHUP);
   d.wait_for("\"action\":\"reloaded\"", 1);
-  double reloaded = secs(Clock::now() - r0);
+  f.reloaded = secs(Clock::now() - r0);
   size_t changed = static_cast<size_t>((o.jobs + 9) / 10);
   d.wait_for("\"to\":\"running\"", running_before + changed);
-  double reload_all_running = secs(Clock::now() - r0);
-  double stop_all = d.stop();
-
-  std::printf("| jobs | all up | CPU s/min | CPU %% of 1 core | RSS | threads | reload 10%% (event / all running) | stop all | failures |\n");
-  std::printf("|---|---|---|---|---|---|---|---|---|\n");
-  std::printf("| %d | %.3f s | %.2f | %.2f %% | %s | %s | %.3f s / %.3f s | %.3f s | %zu |\n", o.jobs, all_up,
-              cpu / window * 60.0, cpu / window * 100.0, rss.c_str() + rss.find_first_not_of(" \t"),
-              threads.c_str() + threads.find_first_not_of(" \t"), reloaded, reload_all_running, stop_all, failures);
-  std::fflush(stdout);
+  f.reload_all_running = secs(Clock::now() - r0);
+  f.stop_all = d.stop();
+  f.ok = true;
+  return f;
 }
 
-// lockstep: every child started together exits together every 5 s (a
-// thundering herd: the spawn rate bounds the latency). Otherwise each child's
-// first run is cut at random, then every child exits every 5 s on its own
-// phase, as independent failures do.
-void restart_phase(const Options& o, const fs::path& dir, bool lockstep) {
+struct StormFigures {
+  size_t restarts = 0, alive_min = 0, failures = 0;
+  double p50 = 0, p99 = 0, max = 0, alive_mean = 0, cpu_daemon = 0, cpu_helper = 0;
+};
+
+// Every child exits by itself after 5-10 s, independently; each is
+// restarted at once.
+StormFigures storm_phase(const Options& o, const fs::path& dir) {
+  StormFigures f;
   auto stamps = dir / "stamps";
   fs::remove_all(stamps);
   fs::create_directories(stamps);
-  std::string file = job_file(o, dir, ", \"--exit-after-ms\", \"5000\", \"--stamp-file\", \"" +
-                                          (stamps / "{id}").string() + "\"" +
-                                          (lockstep ? "" : ", \"--random-phase\""));
+  std::string file = job_file(o, dir, ", \"--stamp-file\", \"" + (stamps / "{id}").string() +
+                                          "\", \"--exit-between-ms\", \"5000\", \"10000\"");
   Daemon d(file, dir, o.daemon_args);
   d.wait_for("\"to\":\"running\"", static_cast<size_t>(o.jobs));
-  std::this_thread::sleep_for(std::chrono::seconds(o.restart_seconds));
+  std::this_thread::sleep_for(10s);  // past the first exits: the storm is on
+  pid_t helper = children_of(d.pid).helper;
+  Cpu c0 = cpu_of(d, helper);
+  auto w0 = Clock::now();
+  auto stamp_from = std::chrono::duration_cast<std::chrono::microseconds>(w0.time_since_epoch()).count();
+  f.alive_min = static_cast<size_t>(o.jobs);
+  double alive_sum = 0;
+  size_t samples = 0;
+  while (Clock::now() - w0 < std::chrono::seconds(o.storm_seconds)) {
+    std::this_thread::sleep_for(1s);
+    size_t alive = children_of(d.pid).alive;
+    f.alive_min = std::min(f.alive_min, alive);
+    alive_sum += static_cast<double>(alive);
+    ++samples;
+  }
+  Cpu c1 = cpu_of(d, helper);
+  double window = secs(Clock::now() - w0);
+  auto stamp_to = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now().time_since_epoch()).count();
+  f.cpu_daemon = (c1.daemon - c0.daemon) / window * 100.0;
+  f.cpu_helper = (c1.helper - c0.helper) / window * 100.0;
+  f.alive_mean = samples ? alive_sum / static_cast<double>(samples) : 0;
   d.read();
-  size_t failures = d.count("\"to\":\"failed\"") + d.count("\"to\":\"killed\"");
+  f.failures = d.count("\"to\":\"failed\"") + d.count("\"to\":\"killed\"");
   d.stop();
+  // Exits within the window (steady_clock is CLOCK_MONOTONIC, as the stamps).
   std::vector<double> latencies_ms;
   for (auto& entry : fs::directory_iterator(stamps)) {
     std::ifstream in(entry.path());
@@ -202,7 +283,7 @@ void restart_phase(const Options& o, const fs::path& dir, bool lockstep) {
     long long us = 0, last_exit = -1;
     while (in >> what >> us) {
       if (what == "exit") last_exit = us;
-      else if (what == "start" && last_exit >= 0) {
+      else if (what == "start" && last_exit >= stamp_from && last_exit <= stamp_to) {
         latencies_ms.push_back(static_cast<double>(us - last_exit) / 1000.0);
         last_exit = -1;
       }
@@ -213,10 +294,16 @@ void restart_phase(const Options& o, const fs::path& dir, bool lockstep) {
     if (latencies_ms.empty()) return 0.0;
     return latencies_ms[std::min(latencies_ms.size() - 1, static_cast<size_t>(p * static_cast<double>(latencies_ms.size())))];
   };
-  std::printf("| %d | %s | %zu | %.2f ms | %.2f ms | %.2f ms | %zu |\n", o.jobs,
-              lockstep ? "all together" : "own phase", latencies_ms.size(), pct(0.5), pct(0.99),
-              latencies_ms.empty() ? 0.0 : latencies_ms.back(), failures);
-  std::fflush(stdout);
+  f.restarts = latencies_ms.size();
+  f.p50 = pct(0.5);
+  f.p99 = pct(0.99);
+  f.max = latencies_ms.empty() ? 0.0 : latencies_ms.back();
+  return f;
+}
+
+std::string trimmed(const std::string& s) {
+  auto b = s.find_first_not_of(" \t");
+  return b == std::string::npos ? s : s.substr(b);
 }
 
 }  // namespace
@@ -231,21 +318,35 @@ int main(int argc, char** argv) {
   for (int i = 1; i + 1 < argc; i += 2) {
     if (!std::strcmp(argv[i], "--jobs")) o.jobs = std::atoi(argv[i + 1]);
     else if (!std::strcmp(argv[i], "--seconds")) o.seconds = std::atoi(argv[i + 1]);
-    else if (!std::strcmp(argv[i], "--restart-seconds")) o.restart_seconds = std::atoi(argv[i + 1]);
+    else if (!std::strcmp(argv[i], "--storm-seconds")) o.storm_seconds = std::atoi(argv[i + 1]);
   }
   auto dir = fs::temp_directory_path() / ("ffleet-bench-" + std::to_string(getpid()));
   fs::create_directories(dir);
   std::string extra;
   for (auto& a : o.daemon_args) extra += " " + a;
-  std::printf("ffleet fleet_bench: %d fake-ffmpeg jobs, %d s steady window, %d s restart window, %u cores, "
-              "ffleet run options:%s\n\n",
-              o.jobs, o.seconds, o.restart_seconds, std::thread::hardware_concurrency(),
+  double load[3] = {0, 0, 0};
+  getloadavg(load, 3);
+  std::printf("ffleet fleet_bench: %d fake-ffmpeg jobs, %d s steady window, %d s storm window, %u cores, "
+              "load average %.2f %.2f %.2f, ffleet run options:%s\n\n",
+              o.jobs, o.seconds, o.storm_seconds, std::thread::hardware_concurrency(), load[0], load[1], load[2],
               extra.empty() ? " (defaults)" : extra.c_str());
-  steady_phase(o, dir);
-  std::printf("\nRestarts, children exiting every 5 s, reconnect_delay 0:\n\n");
-  std::printf("| jobs | exits | restarts measured | exit→start median | p99 | max | failures |\n");
-  std::printf("|---|---|---|---|---|---|---|\n");
-  restart_phase(o, dir, false);
-  restart_phase(o, dir, true);
+  std::fflush(stdout);
+  SteadyFigures s = steady_phase(o, dir);
+  if (s.ok) {
+    std::printf("| jobs | all up | steady CPU %% of 1 core (daemon + helper) | RSS (helper PSS) | threads | reload 10%% (event / all running) | stop all | failures |\n");
+    std::printf("|---|---|---|---|---|---|---|---|\n");
+    std::printf("| %d | %.3f s | %.2f + %.2f %% | %s (%s) | %s | %.3f s / %.3f s | %.3f s | %zu |\n\n", o.jobs, s.all_up,
+                s.cpu_daemon, s.cpu_helper, s.rss.c_str(), s.helper_pss.c_str(), s.threads.c_str(), s.reloaded,
+                s.reload_all_running, s.stop_all, s.failures);
+    std::fflush(stdout);
+  }
+  StormFigures st = storm_phase(o, dir);
+  std::printf("Crash storm: every child exits after a random 5-10 s, reconnect_delay 0:\n\n");
+  std::printf("| jobs | restarts measured | exit→start p50 | p99 | max | children alive min / mean of N | storm CPU %% (daemon + helper) | failures |\n");
+  std::printf("|---|---|---|---|---|---|---|---|\n");
+  std::printf("| %d | %zu | %.2f ms | %.2f ms | %.2f ms | %zu / %.1f of %d | %.2f + %.2f %% | %zu |\n", o.jobs, st.restarts,
+              st.p50, st.p99, st.max, st.alive_min, st.alive_mean, o.jobs, st.cpu_daemon, st.cpu_helper, st.failures);
+  getloadavg(load, 3);
+  std::printf("\nload average at the end: %.2f %.2f %.2f\n", load[0], load[1], load[2]);
   fs::remove_all(dir);
 }

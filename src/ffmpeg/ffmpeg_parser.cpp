@@ -85,14 +85,25 @@ uint64_t OutputParser::apply(const ProgressReading& r, SteadyTime now, WallTime 
   p.speed = r.speed.value_or(0);
   p.dup = r.dup.value_or(0);
   p.drop = r.drop.value_or(0);
+  p.fps = r.fps.value_or(0);
+  p.bitrate_kbps = r.bitrate_kbps.value_or(0);
+  progress_ = p;
+  progress_now_ = now;
+  frame_counted_ = r.frame.has_value();
+  size_counted_ = r.size_bytes.has_value();
+  return amount;
+}
+
+std::optional<Progress> OutputParser::progress() const {
+  std::optional<Progress> p = progress_;
+  if (!p) return p;
   // Our own averages where the counter exists and the window has history;
   // else whatever ffmpeg said (N/A is 0).
-  std::optional<double> fps = r.frame ? frame_rate_.per_second(now) : std::nullopt;
-  p.fps = fps ? *fps : r.fps.value_or(0);
-  std::optional<double> bytes_per_s = r.size_bytes ? byte_rate_.per_second(now) : std::nullopt;
-  p.bitrate_kbps = bytes_per_s ? *bytes_per_s * 8 / 1000 : r.bitrate_kbps.value_or(0);
-  progress_ = p;
-  return amount;
+  if (frame_counted_)
+    if (auto fps = frame_rate_.per_second(progress_now_)) p->fps = *fps;
+  if (size_counted_)
+    if (auto bytes_per_s = byte_rate_.per_second(progress_now_)) p->bitrate_kbps = *bytes_per_s * 8 / 1000;
+  return p;
 }
 
 }  // namespace ffleet

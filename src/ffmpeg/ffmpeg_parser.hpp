@@ -47,8 +47,10 @@ class OutputParser {
   bool last_line_was_progress() const { return last_was_progress_; }
   LogLevel last_line_level() const { return last_level_; }
 
-  // The latest values; nullopt before the first progress.
-  const std::optional<Progress>& progress() const { return progress_; }
+  // The latest values; nullopt before the first progress. The rates (fps,
+  // bitrate) are worked out here, as of the last progress line, rather than
+  // for every line: a run prints far more lines than anyone asks for.
+  std::optional<Progress> progress() const;
   // When progress started (the run really runs) and when it was last updated.
   const std::optional<WallTime>& first_progress_at() const { return first_progress_at_; }
   const std::optional<WallTime>& last_progress_at() const { return last_progress_at_; }
@@ -73,7 +75,10 @@ class OutputParser {
   bool last_was_progress_ = false;
   LogLevel last_level_ = LogLevel::none;
 
-  std::optional<Progress> progress_;
+  std::optional<Progress> progress_;  // fps and bitrate_kbps as ffmpeg printed them (N/A: 0)
+  SteadyTime progress_now_{};        // when the last progress line came
+  bool frame_counted_ = false;       // the last line had a frame counter: fps is ours
+  bool size_counted_ = false;        // ... a size: the bitrate is ours
   std::optional<WallTime> first_progress_at_, last_progress_at_;
 
   // High-water marks of the counters: a counter that goes back (it should

@@ -1,5 +1,7 @@
 #include "src/process/reactor.hpp"
 
+#include "src/process/child_launch.hpp"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -11,7 +13,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <poll.h>
+#include <string.h>
+#include <sys/syscall.h>
+
 #include <algorithm>
+#include <deque>
 #include <cstdio>
 #include <cstdlib>
 #include <mutex>
@@ -27,10 +34,14 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-// Main-set registrations carry (child id << 2 | kind): never a raw fd, whose
+// Main-set registrations carry (child id << 3 | kind): never a raw fd, whose
 // number may be reused within one epoll_wait batch.
-enum Tag : uint64_t { kPidfd = 0, kWake = 1, kSignal = 2, kBulk = 3 };
-uint64_t tag(uint64_t id, Tag t) { return id << 2 | t; }
+enum Tag : uint64_t { kPidfd = 0, kWake = 1, kSignal = 2, kBulk = 3, kSpawner = 4 };
+uint64_t tag(uint64_t id, Tag t) { return id << 3 | t; }
+
+// Spawn requests at the helper at once: enough to keep its two workers busy
+// and the socket's buffer far from full.
+constexpr size_t kMaxSpawnsInFlight = 32;
 
 constexpr size_t kReadSize = 64 * 1024;        // one read per child per round
 constexpr size_t kFinalDrainLimit = 4 << 20;   // bytes read at exit, in case an escaped grandchild floods
@@ -74,11 +85,13 @@ ExitStatus exit_status(const siginfo_t& info) {
 
 struct Reactor::Loop {
   struct Command {
-    enum Kind { kAdopt, kSignalGroup, kKillClose, kResume, kRelease, kSignals, kStop };
+    enum Kind { kAdopt, kSpawn, kSpawned, kSignalGroup, kKillClose, kResume, kRelease, kSignals, kStop };
     Kind kind = kStop;
     ChildId id = 0;
     int sig = 0;
     SpawnedChild child;
+    std::unique_ptr<SpawnRequest> request;  // kSpawn
+    std::string error;                      // kSpawned without a child
     ChildSink sink;
     int sigfd = -1;
     std::function<void(int)> handler;
@@ -97,9 +110,16 @@ struct Reactor::Loop {
     bool hot = false;
     Clock::time_point hot_since;
     size_t hot_bytes = 0;
+    // Between spawn() and the helper's reply: no pid yet; what was asked
+    // for meanwhile is done once it runs.
+    bool spawning = false;
+    std::unique_ptr<SpawnRequest> request;  // until sent to the helper
+    int pending_signal = 0;
+    bool pending_kill_close = false;
+    bool from_helper = false;  // the helper's guard knows it: tell it before the reap
   };
 
-  explicit Loop(Options o) : options(o) {
+  explicit Loop(Options o) : options(o), spawner(o.spawner) {
     epfd = epoll_create1(EPOLL_CLOEXEC);
     bulkfd = epoll_create1(EPOLL_CLOEXEC);
     wakefd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
@@ -109,6 +129,7 @@ struct Reactor::Loop {
     }
     add(epfd, wakefd, EPOLLIN, tag(0, kWake));
     add(epfd, bulkfd, EPOLLIN | EPOLLONESHOT, tag(0, kBulk));
+    if (spawner) add(epfd, spawner->reply_fd(), EPOLLIN, tag(0, kSpawner));
     read_buf.resize(kReadSize);
   }
 
@@ -116,11 +137,27 @@ struct Reactor::Loop {
     // The thread is gone (or never ran). Commands never executed still own fds.
     stopping = true;
     for (auto& c : queue)
-      if (c.kind == Command::kAdopt) insert(c.id, c.child, std::move(c.sink));
+      if (c.kind == Command::kAdopt || (c.kind == Command::kSpawned && c.child.pid > 0))
+        insert(c.id, c.child, std::move(c.sink));
       else if (c.kind == Command::kSignals) close(c.sigfd);
+    // Spawns at the helper: their children must not be left behind.
+    while (spawner && in_flight > 0 && !spawner->gone()) {
+      pollfd p{spawner->reply_fd(), POLLIN, 0};
+      if (poll(&p, 1, 10000) <= 0) break;
+      SpawnHelper::Reply r;
+      while (spawner->read_reply(r)) {
+        --in_flight;
+        if (r.pid <= 0) continue;
+        if (r.error.empty()) kill(-r.pid, SIGKILL);  // not reaped yet: the group is still its own
+        while (waitpid(r.pid, nullptr, 0) < 0 && errno == EINTR) {
+        }
+        if (r.error.empty()) spawner->forget(r.pid);
+      }
+    }
     // Kill them all first so they die in parallel, then reap each.
     for (auto& [id, c] : children) kill_group(c, SIGKILL);
     for (auto& [id, c] : children) {
+      if (c.from_helper) spawner->forget(c.pid);
       siginfo_t info{};
       if (c.pidfd >= 0) wait_pidfd(c.pidfd, info, WEXITED);
       close_fd(c.pidfd);
@@ -183,11 +220,12 @@ struct Reactor::Loop {
       }
       for (int i = 0; i < n; ++i) {
         uint64_t data = events[i].data.u64;
-        switch (static_cast<Tag>(data & 3)) {
+        switch (static_cast<Tag>(data & 7)) {
           case kWake: run_commands(); break;
           case kSignal: read_signals(); break;
           case kBulk: bulk_round(); break;
-          case kPidfd: on_child_exit(data >> 2); break;
+          case kPidfd: on_child_exit(data >> 3); break;
+          case kSpawner: read_spawn_replies(); break;
         }
       }
     }
@@ -205,11 +243,20 @@ struct Reactor::Loop {
     for (auto& c : batch) {
       switch (c.kind) {
         case Command::kAdopt: insert(c.id, c.child, std::move(c.sink)); break;
+        case Command::kSpawn: queue_spawn(c.id, std::move(c.request), std::move(c.sink)); break;
+        case Command::kSpawned: spawned_in_caller(c); break;
         case Command::kSignalGroup:
-          if (Child* ch = find(c.id)) kill_group(*ch, c.sig);
+          if (Child* ch = find(c.id)) {
+            if (ch->spawning) ch->pending_signal = ch->pending_signal == SIGKILL ? SIGKILL : c.sig;
+            else kill_group(*ch, c.sig);
+          }
           break;
         case Command::kKillClose:
           if (Child* ch = find(c.id)) {
+            if (ch->spawning) {
+              ch->pending_kill_close = true;
+              break;
+            }
             kill_group(*ch, SIGKILL);
             final_drain(*ch);
             close_pipe(*ch);
@@ -242,6 +289,176 @@ struct Reactor::Loop {
         case Command::kStop: stopping = true; break;
       }
     }
+    pump_spawns();
+  }
+
+  // --- spawning ---
+
+  void queue_spawn(ChildId id, std::unique_ptr<SpawnRequest> request, ChildSink sink) {
+    Child c;
+    c.spawning = true;
+    c.request = std::move(request);
+    c.sink = std::move(sink);
+    children.emplace(id, std::move(c));
+    child_count.store(children.size(), std::memory_order_relaxed);
+    spawn_queue.push_back(id);
+  }
+
+  // Without a helper (or after it died) the child is made here, on the
+  // reactor thread, which lives as long as the daemon (the child's parent
+  // death signal follows the thread that made it).
+  void spawn_here(ChildId id, Child& c) {
+    auto r = spawn_child(*c.request);
+    c.request.reset();
+    Command done;
+    done.id = id;
+    done.error = r.error;
+    if (r.child) done.child = *r.child;
+    spawned_in_caller(done);
+  }
+
+  void pump_spawns() {
+    while (!spawn_queue.empty() && in_flight < kMaxSpawnsInFlight) {
+      ChildId id = spawn_queue.front();
+      Child* c = find(id);
+      if (!c || !c->request) {
+        spawn_queue.pop_front();
+        continue;
+      }
+      if (c->released || stopping) {  // nobody wants it any more
+        children.erase(id);
+        child_count.store(children.size(), std::memory_order_relaxed);
+        spawn_queue.pop_front();
+        continue;
+      }
+      if (!spawner || spawner->gone()) {
+        spawn_queue.pop_front();
+        spawn_here(id, *c);
+        continue;
+      }
+      int p[2];
+      if (pipe2(p, O_CLOEXEC) != 0 || fcntl(p[0], F_SETFL, O_NONBLOCK) != 0) {
+        spawn_queue.pop_front();
+        spawn_failed(id, cannot_run(c->request->binary, errno));
+        continue;
+      }
+      std::string error;
+      auto sent = spawner->send_spawn(id, *c->request, p[1], error);
+      close(p[1]);  // the helper has its own copy now
+      if (sent == SpawnHelper::Sent::again) {
+        close(p[0]);
+        if (in_flight == 0) {  // cannot happen with an empty socket; do not stall
+          spawn_queue.pop_front();
+          spawn_here(id, *c);
+          continue;
+        }
+        return;  // the next reply makes room
+      }
+      spawn_queue.pop_front();
+      if (sent == SpawnHelper::Sent::failed) {
+        close(p[0]);
+        spawn_failed(id, error);
+        continue;
+      }
+      c->pipe = p[0];
+      c->request.reset();
+      ++in_flight;
+    }
+  }
+
+  void spawn_failed(ChildId id, const std::string& error) {
+    auto it = children.find(id);
+    if (it == children.end()) return;
+    ChildSink sink = std::move(it->second.sink);
+    bool silent = it->second.released;
+    close_fd(it->second.pipe);
+    children.erase(it);
+    child_count.store(children.size(), std::memory_order_relaxed);
+    if (!silent && sink.on_spawned) sink.on_spawned(-1, error);
+  }
+
+  void read_spawn_replies() {
+    SpawnHelper::Reply r;
+    while (spawner->read_reply(r)) {
+      --in_flight;
+      on_spawn_reply(r);
+    }
+    if (spawner->gone()) {
+      std::perror("ffleet reactor: the spawn helper is gone; spawning in the daemon from now on");
+      epoll_ctl(epfd, EPOLL_CTL_DEL, spawner->reply_fd(), nullptr);
+      std::vector<ChildId> lost;
+      for (auto& [id, c] : children)
+        if (c.spawning && !c.request) lost.push_back(id);
+      for (ChildId id : lost) spawn_failed(id, "cannot run: the spawn helper died while starting it");
+      in_flight = 0;
+    }
+    pump_spawns();
+  }
+
+  void on_spawn_reply(const SpawnHelper::Reply& r) {
+    if (!r.error.empty()) {
+      // A child that failed to exec is ours to reap; it has exited already.
+      if (r.pid > 0)
+        while (waitpid(r.pid, nullptr, 0) < 0 && errno == EINTR) {
+        }
+      spawn_failed(r.tag, r.error);
+      return;
+    }
+    int pidfd = static_cast<int>(syscall(SYS_pidfd_open, r.pid, 0));
+    Child* c = find(r.tag);
+    if (pidfd < 0 || !c) {  // reaped behind our back (against the rules), or unknown
+      if (pidfd >= 0) {
+        kill(-r.pid, SIGKILL);
+        while (waitpid(r.pid, nullptr, 0) < 0 && errno == EINTR) {
+        }
+        close(pidfd);
+      }
+      spawner->forget(r.pid);
+      spawn_failed(r.tag, "cannot run: pidfd_open: " + std::string(strerror(errno)));
+      return;
+    }
+    c->from_helper = true;
+    run_started(r.tag, *c, r.pid, pidfd);
+  }
+
+  // kSpawned: spawn() made it on the caller's thread (no helper).
+  // Also the end of spawn_here (the child is known then, with its sink).
+  void spawned_in_caller(Command& done) {
+    Child* c = find(done.id);
+    if (done.child.pid <= 0) {
+      if (c) spawn_failed(done.id, done.error);
+      else if (done.sink.on_spawned) done.sink.on_spawned(-1, done.error);
+      return;
+    }
+    if (!c) {
+      Child fresh;
+      fresh.sink = std::move(done.sink);
+      c = &children.emplace(done.id, std::move(fresh)).first->second;
+      child_count.store(children.size(), std::memory_order_relaxed);
+    }
+    c->pipe = done.child.stderr_fd;
+    run_started(done.id, *c, done.child.pid, done.child.pidfd);
+  }
+
+  // The child runs: watch it like an adopted one, then do what was asked
+  // for while it was being spawned.
+  void run_started(ChildId id, Child& c, pid_t pid, int pidfd) {
+    c.spawning = false;
+    c.pid = pid;
+    c.pidfd = pidfd;
+    watch(id, c);
+    if (c.released) {
+      kill_group(c, SIGKILL);
+      close_pipe(c);
+      return;
+    }
+    if (c.sink.on_spawned) c.sink.on_spawned(pid, {});
+    if (c.pending_kill_close) {
+      kill_group(c, SIGKILL);
+      close_pipe(c);
+    } else if (c.pending_signal) {
+      kill_group(c, c.pending_signal);
+    }
   }
 
   Child* find(ChildId id) {
@@ -262,7 +479,11 @@ struct Reactor::Loop {
     children.emplace(id, std::move(c));
     child_count.store(children.size(), std::memory_order_relaxed);
     if (stopping) return;  // the destructor reaps it
-    Child& ch = children[id];
+    watch(id, children[id]);
+  }
+
+  void watch(ChildId id, Child& ch) {
+    if (stopping) return;
     if (ch.pipe >= 0) add(bulkfd, ch.pipe, EPOLLIN, id);
     add(epfd, ch.pidfd, EPOLLIN, tag(id, kPidfd));
   }
@@ -359,8 +580,13 @@ struct Reactor::Loop {
     if (it == children.end()) return;
     Child& c = it->second;
     // Leftovers of its process group first: the zombie still holds the pid,
-    // so the group id cannot name anybody else yet.
+    // so the group id cannot name anybody else yet. The helper's fence guard
+    // forgets the group before the reap, for the same reason.
     kill_group(c, SIGKILL);
+    if (c.from_helper) {
+      spawner->forget(c.pid);
+      c.from_helper = false;
+    }
     siginfo_t info{};
     int r = wait_pidfd(c.pidfd, info, WEXITED | WNOHANG);
     if (r == 0 && info.si_pid == 0) return;  // not reapable yet; the pidfd stays readable
@@ -385,6 +611,7 @@ struct Reactor::Loop {
   }
 
   const Options options;
+  SpawnHelper* const spawner;
   int epfd = -1, bulkfd = -1, wakefd = -1, sigfd = -1;
 
   std::mutex mu;                 // guards queue
@@ -404,6 +631,8 @@ struct Reactor::Loop {
   Clock::time_point rearm_at;
   std::vector<char> read_buf;
   std::vector<epoll_event> bulk_events;
+  std::deque<ChildId> spawn_queue;  // spawn() not yet sent to the helper, in order
+  size_t in_flight = 0;             // sent, no reply yet
 };
 
 Reactor::Reactor(Options options) : loop_(std::make_unique<Loop>(options)) {}
@@ -430,6 +659,29 @@ void Reactor::stop() {
   c.kind = Loop::Command::kStop;
   loop_->push(std::move(c));
   loop_->thread.join();
+}
+
+ChildId Reactor::spawn(SpawnRequest request, ChildSink sink) {
+  ChildId id = reserve_id();
+  spawn(id, std::move(request), std::move(sink));
+  return id;
+}
+
+void Reactor::spawn(ChildId id, SpawnRequest request, ChildSink sink) {
+  Loop::Command c;
+  c.id = id;
+  c.sink = std::move(sink);
+  if (loop_->spawner) {
+    c.kind = Loop::Command::kSpawn;
+    c.request = std::make_unique<SpawnRequest>(std::move(request));
+  } else {
+    // The caller's thread (a CAF worker, which lives as long as the daemon).
+    auto r = spawn_child(request);
+    c.kind = Loop::Command::kSpawned;
+    c.error = r.error;
+    if (r.child) c.child = *r.child;
+  }
+  loop_->push(std::move(c));
 }
 
 ChildId Reactor::adopt(SpawnedChild child, ChildSink sink) {

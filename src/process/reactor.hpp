@@ -13,6 +13,13 @@
 // one coalesce period, before it is seen as hot). Exits, signals and commands live in the
 // main set and are handled at once.
 //
+// Spawning (spawn()): with a spawn helper (spawner.hpp) the request goes to
+// it as a message and the reply comes back on one more fd of the main set,
+// so no spawn waits for another and none holds up the loop; up to
+// kMaxSpawnsInFlight are at the helper at once, the rest wait here in order.
+// Commands for a child still being spawned are kept and applied once it
+// runs. Without a helper the caller's thread spawns (spawn_child).
+//
 // Exit of a child (its pidfd becomes readable, it is a zombie): SIGKILL to
 // its process group (leftover grandchildren; safe, the zombie still holds the
 // pid and so the group id), reap it, read what is left in the pipe without
@@ -31,6 +38,7 @@
 
 #include "src/process/exit_status.hpp"
 #include "src/process/spawn.hpp"
+#include "src/process/spawner.hpp"
 
 namespace ffleet {
 
@@ -45,6 +53,9 @@ struct ChildSink {
   std::function<void(std::string chunk, bool ack_requested)> on_output;
   // Once, after the last on_output of that child.
   std::function<void(ExitStatus)> on_exit;
+  // Children made by spawn(): once, first, with the pid (> 0), or with -1
+  // and why it could not start (then nothing else is called).
+  std::function<void(pid_t pid, std::string error)> on_spawned;
 };
 
 // (Outside the class only because GCC refuses `Options = {}` as a default
@@ -52,6 +63,7 @@ struct ChildSink {
 struct ReactorOptions {
   std::chrono::milliseconds coalesce{100};  // minimum time between two reading rounds
   size_t window_bytes = 1 << 20;            // bytes delivered per child before an ack is needed
+  SpawnHelper* spawner = nullptr;           // not owned; must outlive the Reactor. nullptr: spawn in-process
 };
 
 class Reactor {
@@ -76,6 +88,10 @@ class Reactor {
   // are executed on the reactor thread in call order. Commands naming a child
   // that is gone are no-ops.
 
+  // Starts a child (see the top of this file); on_spawned tells how it went.
+  // The id is valid at once: commands for it are kept until it runs.
+  ChildId spawn(SpawnRequest request, ChildSink sink);
+  void spawn(ChildId id, SpawnRequest request, ChildSink sink);  // under a reserve_id()
   // Takes ownership of the child's fds. The child must lead its own process
   // group and come with a pidfd (spawn_child does both).
   ChildId adopt(SpawnedChild child, ChildSink sink);

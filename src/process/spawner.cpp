@@ -313,6 +313,7 @@ void place(int from, int to) {
   sigprocmask(SIG_SETMASK, &all, nullptr);
   if (prctl(PR_SET_PDEATHSIG, SIGUSR1) != 0 || getppid() != daemon) _exit(0);
   setpgid(0, 0);
+  prctl(PR_SET_NAME, "ffleet-spawner");  // for ps, top and the benchmarks
 
   // The fixed fd layout (see the constants above): first the sockets out of
   // the way and into place, then everything else closed.

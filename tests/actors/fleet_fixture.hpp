@@ -54,7 +54,7 @@ inline JobSpec job_spec(const std::string& id, const std::string& binary, std::v
 
 class TestFleet {
  public:
-  TestFleet() : sys_(test_config()), reactor_(reactor_options()) {
+  TestFleet() : spawner_(start_spawner()), sys_(test_config()), reactor_(reactor_options(spawner_.get())) {
     reactor_.start();
     self_.emplace(sys_);
     services_.reactor = &reactor_;
@@ -175,12 +175,23 @@ class TestFleet {
   }
 
  private:
-  static ReactorOptions reactor_options() {
+  // As `ffleet run` does: the daemon's jobs are made by a spawn helper
+  // forked first (from the test's main thread).
+  static std::unique_ptr<SpawnHelper> start_spawner() {
+    std::string error;
+    auto h = SpawnHelper::start(&error);
+    if (!h) FAIL(error);
+    return h;
+  }
+
+  static ReactorOptions reactor_options(SpawnHelper* spawner) {
     ReactorOptions o;
     o.coalesce = std::chrono::milliseconds(20);
+    o.spawner = spawner;
     return o;
   }
 
+  std::unique_ptr<SpawnHelper> spawner_;
   caf::actor_system sys_;
   Reactor reactor_;
   std::optional<caf::scoped_actor> self_;

@@ -34,7 +34,7 @@ struct Fixture {
     now += d;
     wall += d;
   }
-  const Progress& progress() {
+  Progress progress() {
     REQUIRE(parser.progress());
     return *parser.progress();
   }
@@ -449,7 +449,7 @@ TEST_CASE("ffmpeg parser: the progress object has exactly the spec's keys") {
 TEST_CASE("ffmpeg parser: real ffmpeg 5.1, video into the null muxer: 100 frames in 4 s, sizes N/A") {
   Replay r = replay("ffmpeg51_video_null.txt");
   REQUIRE(r.parser.progress());
-  const Progress& p = *r.parser.progress();
+  const Progress p = *r.parser.progress();
   CHECK(p.frame == 100);
   CHECK(p.time_s == Approx(4.0));
   CHECK(p.size_bytes == 0);
@@ -471,7 +471,7 @@ TEST_CASE("ffmpeg parser: real ffmpeg 5.1, video in real time: 75 frames, 2.96 s
     INFO("chunks of " << chunk);
     Replay r = replay("ffmpeg51_video_re.txt", chunk);
     REQUIRE(r.parser.progress());
-    const Progress& p = *r.parser.progress();
+    const Progress p = *r.parser.progress();
     CHECK(p.frame == 75);
     CHECK(p.time_s == Approx(2.96));
     CHECK(p.size_bytes == 103 * 1024);
@@ -488,7 +488,7 @@ TEST_CASE("ffmpeg parser: real ffmpeg 5.1, video in real time: 75 frames, 2.96 s
 TEST_CASE("ffmpeg parser: real ffmpeg 5.1, audio only: media time drives progress") {
   Replay r = replay("ffmpeg51_audio_re.txt");
   REQUIRE(r.parser.progress());
-  const Progress& p = *r.parser.progress();
+  const Progress p = *r.parser.progress();
   CHECK(p.frame == 0);
   CHECK(p.time_s == Approx(3.01));
   CHECK(p.size_bytes == 33 * 1024);
@@ -502,7 +502,7 @@ TEST_CASE("ffmpeg parser: real ffmpeg 5.1, audio only: media time drives progres
 TEST_CASE("ffmpeg parser: real ffmpeg 5.1 with -progress pipe:2: exact bytes and microseconds from the blocks") {
   Replay r = replay("ffmpeg51_video_progress.txt", 100);
   REQUIRE(r.parser.progress());
-  const Progress& p = *r.parser.progress();
+  const Progress p = *r.parser.progress();
   CHECK(p.frame == 50);
   CHECK(p.size_bytes == 69184);
   CHECK(p.time_s == Approx(1.960011));
@@ -517,7 +517,7 @@ TEST_CASE("ffmpeg parser: real ffmpeg 5.1 with -progress pipe:2: exact bytes and
 TEST_CASE("ffmpeg parser: real ffmpeg 5.1, audio with level+info and -progress: levels counted, blocks read") {
   Replay r = replay("ffmpeg51_audio_progress_levels.txt", 7);
   REQUIRE(r.parser.progress());
-  const Progress& p = *r.parser.progress();
+  const Progress p = *r.parser.progress();
   CHECK(p.size_bytes == 22748);
   CHECK(p.time_s == Approx(2.020133));
   CHECK(r.progressed == 2020);
@@ -547,7 +547,7 @@ TEST_CASE("ffmpeg parser: real ffmpeg 5.1, video with level+info: [info] status 
 TEST_CASE("ffmpeg parser: real ffmpeg 5.1, two outputs: the first q, Lq= in the final line") {
   Replay r = replay("ffmpeg51_two_outputs.txt");
   REQUIRE(r.parser.progress());
-  const Progress& p = *r.parser.progress();
+  const Progress p = *r.parser.progress();
   CHECK(p.frame == 50);
   CHECK(p.q == 2.0);
   CHECK(p.size_bytes == 68 * 1024);

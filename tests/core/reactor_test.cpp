@@ -5,6 +5,7 @@
 #include <dirent.h>
 #include <signal.h>
 #include <sys/resource.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -40,6 +41,20 @@ using ffleet::test::process_gone;
 using Clock = std::chrono::steady_clock;
 
 std::string helper(const std::string& name) { return std::string(FFLEET_TEST_HELPERS) + "/" + name; }
+std::string helper_path(const std::string& name) { return helper(name); }
+
+// The daemon's spawn helper, started once from the main thread.
+ffleet::SpawnHelper* test_spawner() {
+  static std::unique_ptr<ffleet::SpawnHelper> h = ffleet::SpawnHelper::start();
+  REQUIRE(h);
+  return h.get();
+}
+
+ffleet::ReactorOptions with_spawner() {
+  ffleet::ReactorOptions o;
+  o.spawner = test_spawner();
+  return o;
+}
 
 ffleet::SpawnedChild start(const std::string& name, std::vector<std::string> args = {}) {
   auto r = ffleet::spawn_child({helper(name), std::move(args), {}, {}});
@@ -55,6 +70,9 @@ struct Watch {
   std::string out;
   size_t chunks = 0, acks = 0;
   bool exited = false, output_after_exit = false;
+  bool spawned = false, early = false;  // early: a callback before on_spawned
+  pid_t pid = 0;
+  std::string spawn_error;
   ExitStatus status;
   Clock::time_point exit_time;
   // When set, every ack is answered at once from the callback.
@@ -65,6 +83,7 @@ struct Watch {
     return {[this](std::string chunk, bool ack) {
               std::lock_guard<std::mutex> lock(mu);
               if (exited) output_after_exit = true;
+              if (!spawned) early = true;
               out += chunk;
               ++chunks;
               if (ack) {
@@ -79,7 +98,25 @@ struct Watch {
               exited = true;
               status = s;
               cv.notify_all();
+            },
+            [this](pid_t p, std::string error) {
+              std::lock_guard<std::mutex> lock(mu);
+              spawned = true;
+              pid = p;
+              spawn_error = std::move(error);
+              cv.notify_all();
             }};
+  }
+
+  // Spawns under the lock, so callbacks see `id` set.
+  ChildId spawn(Reactor& r, const std::string& name, std::vector<std::string> args = {}) {
+    std::lock_guard<std::mutex> lock(mu);
+    id = r.spawn({helper_path(name), std::move(args), {}, {}}, sink());
+    return id;
+  }
+  bool wait_spawned(std::chrono::milliseconds limit = 30000ms) {
+    std::unique_lock<std::mutex> lock(mu);
+    return cv.wait_for(lock, limit, [&] { return spawned; });
   }
 
   // Adopts under the lock, so callbacks see `id` set.
@@ -445,3 +482,81 @@ TEST_CASE("reactor: raises the soft limit of open files to the hard limit", "[re
   CHECK((rl.rlim_cur == rl.rlim_max || rl.rlim_max == RLIM_INFINITY));
 }
 
+// ---- spawn(): children made by the spawn helper, replies read by the loop ----
+
+TEST_CASE("reactor: 500 children spawned at once through the helper, from several threads, each with its own lines and exit code", "[reactor][spawn]") {
+  Reactor reactor(with_spawner());
+  reactor.start();
+  size_t fds = open_fd_count();
+  const int n = 500;
+  std::vector<std::unique_ptr<Watch>> watches;
+  for (int i = 0; i < n; ++i) watches.push_back(std::make_unique<Watch>());
+  std::vector<std::thread> askers;  // short-lived: the children do not depend on them
+  for (int t = 0; t < 4; ++t)
+    askers.emplace_back([&, t] {
+      for (int i = t; i < n; i += 4)
+        watches[static_cast<size_t>(i)]->spawn(reactor, "helper_lines", {"20", std::to_string(i % 7)});
+    });
+  for (auto& t : askers) t.join();
+  for (int i = 0; i < n; ++i) {
+    Watch& w = *watches[static_cast<size_t>(i)];
+    REQUIRE(w.wait_exit());
+    CHECK(w.spawned);
+    CHECK(w.pid > 0);
+    CHECK_FALSE(w.early);
+    CHECK(w.status.code == i % 7);
+    CHECK(split_lines(w.text()).size() == 20);
+  }
+  CHECK(eventually([&] { return reactor.children() == 0; }));
+  CHECK(open_fd_count() == fds);
+}
+
+TEST_CASE("reactor: a spawn that fails reports the system's error and nothing else", "[reactor][spawn]") {
+  auto via = GENERATE(as<bool>{}, true, false);  // with the helper, and in the caller
+  Reactor reactor(via ? with_spawner() : ffleet::ReactorOptions{});
+  reactor.start();
+  size_t fds = open_fd_count();
+  Watch w;
+  {
+    std::lock_guard<std::mutex> lock(w.mu);
+    w.id = reactor.spawn({"/nonexistent/sloop", {}, {}, {}}, w.sink());
+  }
+  REQUIRE(w.wait_spawned());
+  CHECK(w.pid == -1);
+  CHECK(w.spawn_error == "cannot run \"/nonexistent/sloop\": No such file or directory");
+  CHECK(eventually([&] { return reactor.children() == 0; }));
+  CHECK_FALSE(w.exited);
+  CHECK(open_fd_count() == fds);
+  siginfo_t info{};
+  CHECK((waitid(P_ALL, 0, &info, WEXITED | WNOHANG | WNOWAIT) != 0 || info.si_pid == 0));  // no zombie
+}
+
+TEST_CASE("reactor: a stop, a kill or a release asked for while the child is being spawned is carried out once it runs", "[reactor][spawn]") {
+  auto via = GENERATE(as<bool>{}, true, false);
+  Reactor reactor(via ? with_spawner() : ffleet::ReactorOptions{});
+  reactor.start();
+  SECTION("SIGINT to the group") {
+    Watch w;
+    ChildId id = w.spawn(reactor, "helper_forker");  // exits 255 on SIGINT, once its handler is set
+    reactor.signal_group(id, SIGINT);
+    REQUIRE(w.wait_exit());
+    CHECK(w.spawned);
+    CHECK((w.status.signal == SIGINT || w.status.code == 255));
+  }
+  SECTION("kill_and_close") {
+    Watch w;
+    ChildId id = w.spawn(reactor, "helper_ignoresigint");
+    reactor.kill_and_close(id);
+    REQUIRE(w.wait_exit());
+    CHECK(w.status.signal == SIGKILL);
+  }
+  SECTION("release: killed, reaped, no callback") {
+    Watch w;
+    ChildId id = w.spawn(reactor, "helper_ignoresigint");
+    reactor.release(id);
+    REQUIRE(eventually([&] { return reactor.children() == 0; }));
+    std::lock_guard<std::mutex> lock(w.mu);
+    CHECK_FALSE(w.exited);
+    if (w.spawned) CHECK(process_gone(w.pid));
+  }
+}
