@@ -9,7 +9,7 @@ SOAK_JOBS  ?= 1000
 CMAKE_FLAGS ?=
 JOBS       ?= $(shell nproc)
 
-.PHONY: all deps test-deps build run test test-asan bench fuzz soak clean
+.PHONY: all deps test-deps build run test test-asan bench fuzz soak package package-test clean
 
 all: build
 
@@ -38,6 +38,17 @@ test-asan: deps test-deps
 	cmake -S . -B $(ASAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DFFLEET_SANITIZE=ON -DFFLEET_BENCH=OFF $(CMAKE_FLAGS)
 	cmake --build $(ASAN_BUILD) -j $(JOBS)
 	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest --output-on-failure -j $(JOBS)
+
+# The Debian package: $(BUILD)/ffleet_<version>_<arch>.deb (installs under /usr and /etc).
+package: deps
+	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_INSTALL_PREFIX=/usr $(CMAKE_FLAGS)
+	cmake --build $(BUILD) -j $(JOBS) --target package
+
+# Builds the package, installs it with dpkg (root), checks PATH, man page,
+# unit (systemd-analyze verify, security), completions. CI runs it.
+package-test: deps
+	@bash scripts/install-deps.sh zsh dpkg-dev man-db
+	@bash scripts/package-test.sh $(BUILD)
 
 bench: build
 	@bash bench/run-all.sh $(BUILD)

@@ -9,6 +9,7 @@
 #include "src/control/metrics_format.hpp"
 #include "src/process/proc_sampler.hpp"
 #include "src/control/token.hpp"
+#include "src/control/write_error_metrics.hpp"
 
 namespace ffleet {
 
@@ -54,12 +55,15 @@ caf::result<ControlReply> ask(control_ptr self, std::chrono::milliseconds timeou
   return promise;
 }
 
-std::optional<uint32_t> parse_count(const std::string& text) {
-  uint32_t n = 0;
+template <class T>
+std::optional<T> parse_number(const std::string& text) {
+  T n = 0;
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
   if (text.empty() || ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
   return n;
 }
+std::optional<uint32_t> parse_count(const std::string& text) { return parse_number<uint32_t>(text); }
+std::optional<uint64_t> parse_seq(const std::string& text) { return parse_number<uint64_t>(text); }
 
 std::string joined(const std::vector<std::string>& words) {
   std::string out;
@@ -73,7 +77,7 @@ bool arguments_fit(const ControlCommand& command, size_t words) {
     case CommandArgs::none: return words == 0;
     case CommandArgs::optional_job: return words <= 1;
     case CommandArgs::job: return words == 1;
-    case CommandArgs::job_and_count: return words == 1 || words == 2;
+    case CommandArgs::job_and_count: return words >= 1 && words <= 3;
   }
   return false;
 }
@@ -98,12 +102,16 @@ caf::result<ControlReply> job_command(control_ptr self, const std::string& name,
   return ask<CommandResult>(self, timeout, on_result, restart_atom::value, id);
 }
 
+// logs ID [N [AFTER]]: with AFTER, only lines numbered above it (a follower).
 caf::result<ControlReply> logs(control_ptr self, const std::vector<std::string>& cmd) {
-  auto lines = cmd.size() == 3 ? parse_count(cmd[2]) : std::optional<uint32_t>(default_log_lines);
-  if (!lines) return failure("bad_request", "usage: logs ID [N]: N must be a number of lines");
-  return ask<std::vector<LogEntry>>(
-      self, self->state.args.query_timeout, [](std::vector<LogEntry>& log) { return ok(json(log)); },
-      logs_atom::value, cmd[1], *lines);
+  auto lines = cmd.size() >= 3 ? parse_count(cmd[2]) : std::optional<uint32_t>(default_log_lines);
+  if (!lines) return failure("bad_request", "usage: logs ID [N [AFTER]]: N must be a number of lines");
+  auto reply = [](std::vector<LogEntry>& log) { return ok(json(log)); };
+  auto timeout = self->state.args.query_timeout;
+  if (cmd.size() < 4) return ask<std::vector<LogEntry>>(self, timeout, reply, logs_atom::value, cmd[1], *lines);
+  auto after = parse_seq(cmd[3]);
+  if (!after) return failure("bad_request", "usage: logs ID [N [AFTER]]: AFTER must be a line number");
+  return ask<std::vector<LogEntry>>(self, timeout, reply, logs_atom::value, cmd[1], *lines, *after);
 }
 
 caf::result<ControlReply> report(control_ptr self, const std::string& id) {
@@ -124,14 +132,38 @@ caf::result<ControlReply> reload(control_ptr self) {
       reload_atom::value);
 }
 
+// Asks the events actor and the log writer for their write-error counts
+// (a missing or silent one counts 0), then calls `next` with them.
+void ask_write_errors(control_ptr self, std::function<void(WriteErrorCounts)> next) {
+  auto counts = std::make_shared<WriteErrorCounts>();
+  auto timeout = self->state.args.query_timeout;
+  auto ask_writer = [=] {
+    auto& writer = self->state.args.log_writer;
+    if (!writer) return next(*counts);
+    self->request(writer, timeout, errors_atom::value)
+        .then([=](uint64_t n) { counts->logs = n; next(*counts); }, [=](caf::error&) { next(*counts); });
+  };
+  auto& events = self->state.args.events;
+  if (!events) return ask_writer();
+  self->request(events, timeout, errors_atom::value)
+      .then([=](uint64_t n) { counts->events = n; ask_writer(); }, [=](caf::error&) { ask_writer(); });
+}
+
+// The fleet's metrics, then the write-error counters (write_error_metrics.hpp).
 caf::result<ControlReply> metrics(control_ptr self) {
-  return ask<std::vector<JobStatus>>(
-      self, self->state.args.query_timeout,
-      [](std::vector<JobStatus>& all) {
-        auto usage = ProcSampler::self_usage();
-        return ControlReply{0, "ok", format_metrics(all, ProcessUsage{usage.cpu_seconds, usage.rss_bytes})};
-      },
-      status_atom::value);
+  auto promise = self->make_response_promise<ControlReply>();
+  ask_write_errors(self, [=](WriteErrorCounts counts) mutable {
+    self->request(self->state.args.supervisor, self->state.args.query_timeout, status_atom::value)
+        .then(
+            [=](std::vector<JobStatus>& all) mutable {
+              auto usage = ProcSampler::self_usage();
+              promise.deliver(ControlReply{0, "ok",
+                                           format_metrics(all, ProcessUsage{usage.cpu_seconds, usage.rss_bytes}) +
+                                               format_write_error_metrics(counts, all)});
+            },
+            [=](caf::error& e) mutable { promise.deliver(from_error(e)); });
+  });
+  return promise;
 }
 
 // Answers only if the supervisor does: a real liveness check.

@@ -19,6 +19,9 @@ namespace ffleet {
 
 struct ControlArgs {
   supervisor_actor supervisor;
+  // Asked for their write-error counts by `metrics`; either may be invalid.
+  events_actor events;
+  log_writer_actor log_writer;
   std::string token;  // "" = no token required
   // Queries answer quickly; `stop` waits for the process to exit, which can
   // take a job's stop_timeout and more.

@@ -33,6 +33,8 @@ struct events_state {
   std::FILE* file = nullptr;
   bool owns_file = false;
   std::vector<event_listener_actor> listeners;
+  uint64_t write_errors = 0;
+  bool failing = false;  // the last write failed and was logged
   static inline const char* name = "events";
 
   ~events_state() {
@@ -57,9 +59,19 @@ events_actor::behavior_type events_impl(events_actor::stateful_pointer<events_st
   return {
       [=](event_atom, const std::string& line) {
         if (auto* f = self->state.file) {
-          std::fwrite(line.data(), 1, line.size(), f);
-          std::fputc('\n', f);
-          std::fflush(f);
+          // A failed write is logged once and counted (ffleet_events_write_errors_total)
+          // until a write works again: a full disk must not flood ffleet's own log.
+          auto& st = self->state;
+          bool written = std::fwrite(line.data(), 1, line.size(), f) == line.size() && std::fputc('\n', f) != EOF &&
+                         std::fflush(f) == 0;
+          if (!written) {
+            ++st.write_errors;
+            if (!st.failing) log_error("", std::string("cannot write the events file: ") + std::strerror(errno));
+            std::clearerr(f);
+          } else if (st.failing) {
+            log_info("", "the events file is written again");
+          }
+          st.failing = !written;
         }
         for (auto& l : self->state.listeners) self->send(l, event_atom::value, line);
       },
@@ -67,6 +79,7 @@ events_actor::behavior_type events_impl(events_actor::stateful_pointer<events_st
         self->monitor(listener);
         self->state.listeners.push_back(std::move(listener));
       },
+      [=](errors_atom) { return self->state.write_errors; },
       [=](close_atom) {
         if (auto* f = self->state.file) std::fflush(f);
         self->quit();

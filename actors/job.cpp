@@ -11,6 +11,7 @@
 #include "actors/waiter.hpp"
 #include "config/values.hpp"
 #include "src/job/exit_classification.hpp"
+#include "src/job/log_file_budget.hpp"
 #include "src/job/restart_policy.hpp"
 #include "src/process/spawn.hpp"
 #include "src/util/logging.hpp"
@@ -85,6 +86,7 @@ struct job_state {
   bool restart_pending = false;          // `restart`: start again right after the exit
   std::optional<JobSpec> pending_spec;   // reload: apply after the exit
   bool quitting = false;                 // shutdown or removal: quit after the exit
+  LogFileBudget log_file{log_file_budget};  // what may wait for the log writer
   static inline const char* name = "job";
 };
 
@@ -94,9 +96,24 @@ using job_ptr = job_actor::stateful_pointer<job_state>;
 
 void apply_spec(job_ptr self, JobSpec spec) {
   auto& st = self->state;
+  if (st.svc.log_writer && !st.spec.log_file.empty() && st.spec.log_file != spec.log_file)
+    self->send(st.svc.log_writer, close_atom::value, st.spec.log_file);
   st.spec = std::move(spec);
   st.policy = RestartPolicy(restart_settings(st.spec));
   st.journal.resize(st.spec.log_lines, st.spec.history);
+}
+
+// Sends lines to the job's log file, within its budget (LogFileBudget).
+void to_log_file(job_ptr self, const std::vector<LogEntry>& lines) {
+  auto& st = self->state;
+  if (st.spec.log_file.empty() || !st.svc.log_writer) return;
+  auto batch = st.log_file.admit(lines, WallClock::now());
+  if (!batch) return;
+  auto done = [=](auto&&...) { self->state.log_file.written(batch->bytes); };
+  self->request(st.svc.log_writer, caf::infinite, write_atom::value,
+                LogFileBatch{LogFileTarget{st.spec.log_file, st.spec.log_max_size, st.spec.log_keep},
+                             std::move(batch->lines)})
+      .then([=](bool) { done(); }, [=](caf::error&) { done(); });
 }
 
 std::optional<int> current_pid(const job_state& st) {
@@ -191,7 +208,9 @@ Run request_child(job_ptr self) {
 // that failed at once, reported and restarted like any other.
 void fail_start(job_ptr self, const std::string& error) {
   auto& st = self->state;
-  st.journal.failed_start(error, WallClock::now());
+  auto now = WallClock::now();
+  to_log_file(self, {LogEntry{now, error}});
+  st.journal.failed_start(error, now);
   set_state(self, State::failed, error);
   emit(st.svc.events, exit_event(st.spec.id, st.run_counter, std::nullopt, nullptr, State::failed, 0, error));
   after_run(self, State::failed, true, false, std::chrono::milliseconds(0));
@@ -270,8 +289,10 @@ void finish_run(job_ptr self, const RunEnd& end) {
   auto now = Clock::now();
   ExitClass cls = classify_exit(end.status);
   std::string reason = end_reason(run, cls, end.forced, st.spec.stop_timeout);
-  st.journal.run_ended(RunOutcome{cls.state, end.status, reason, !run.stop_reason.empty(), run.usage},
-                       WallClock::now());
+  auto wall = WallClock::now();
+  // The reason of every stop ffleet made is the run's last line, in the file too.
+  if (!run.stop_reason.empty()) to_log_file(self, {LogEntry{wall, "ffleet: " + reason}});
+  st.journal.run_ended(RunOutcome{cls.state, end.status, reason, !run.stop_reason.empty(), run.usage}, wall);
   set_state(self, cls.state, reason);
   emit(st.svc.events, exit_event(st.spec.id, run.number, run.pid, &end.status, cls.state,
                                  seconds_between(run.started, now), reason));
@@ -346,6 +367,7 @@ JobStatus build_status(job_ptr self, LiveOutput output) {
   s.restarts = st.restarts;
   s.stale_kills = st.stale_kills;
   s.limit_kills = st.limit_kills;
+  s.log_file_dropped_lines = st.log_file.dropped();
   return s;
 }
 
@@ -438,7 +460,9 @@ void on_quit(job_ptr self, const QuitOrder& order) {
 // ---- handlers: from the run's children and the timers --------------------------
 
 void on_log_lines(job_ptr self, LogLines& batch) {
-  if (is_current(self->state, batch.run)) self->state.journal.add_lines(std::move(batch.lines));
+  if (!is_current(self->state, batch.run)) return;
+  to_log_file(self, batch.lines);
+  self->state.journal.add_lines(std::move(batch.lines));
 }
 
 void on_summary(job_ptr self, RunSummary& summary) {
@@ -529,6 +553,7 @@ job_actor::behavior_type job_impl(job_ptr self, JobSpec spec, Services svc) {
       [=](restart_atom) { return on_restart(self); },
       [=](status_atom) { return on_status(self); },
       [=](logs_atom, uint32_t n) { return self->state.journal.tail(n); },
+      [=](logs_atom, uint32_t n, uint64_t after) { return self->state.journal.tail_after(after, n); },
       [=](report_atom) { return self->state.journal.reports(); },
       [=](crash_atom) { throw std::runtime_error("crash requested (fault injection)"); },
       [=](update_atom, JobSpec& spec) { on_update(self, spec); },

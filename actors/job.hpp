@@ -14,12 +14,19 @@
 namespace ffleet {
 
 // What every job needs from the daemon: the reactor (the one non-actor
-// thread, with a thread-safe API), the event stream and the fleet sampler.
+// thread, with a thread-safe API), the event stream, the fleet sampler and
+// the log writer (invalid: no log files are written).
 struct Services {
   Reactor* reactor = nullptr;
   events_actor events;
   sampler_actor sampler;
+  log_writer_actor log_writer;
 };
+
+// Bytes of log lines a job may have sent to the log writer and not yet seen
+// written; beyond, lines are dropped from the file (still kept in the ring)
+// and counted. Bounds the daemon's memory whatever the disk does.
+constexpr uint64_t log_file_budget = 1 << 20;
 
 // Spawns a job; it starts its process at once when spec.autostart is set.
 job_actor spawn_job(caf::actor_system& sys, JobSpec spec, Services services);

@@ -12,6 +12,7 @@
 //   staler ──Stale──▶ job
 //   sampler (fleet-wide timer) ──UsageSample──▶ limiter ──RunUsage, LimitExceeded──▶ job
 //   job, supervisor ──event (a JSON line)──▶ events ──▶ the --events file, subscribers
+//   job ──log lines (within a byte budget)──▶ log writer ──written──▶ job
 //
 // Rules: one atom means one thing to every actor that accepts it; a payload
 // of more than one value is a struct named for what it says; every message a
@@ -75,7 +76,9 @@ using timeout_atom = caf::atom_constant<caf::atom("timeout")>;      // the job's
 using sample_atom = caf::atom_constant<caf::atom("sample")>;  // sampler's timer: read /proc now
 using event_atom = caf::atom_constant<caf::atom("event")>;    // one event, a JSON line
 using subscribe_atom = caf::atom_constant<caf::atom("subscribe")>;
-using close_atom = caf::atom_constant<caf::atom("close")>;    // events: flush and close the file
+using close_atom = caf::atom_constant<caf::atom("close")>;    // events, log writer: flush and close files
+using write_atom = caf::atom_constant<caf::atom("write")>;    // job -> log writer: append lines to the job's file
+using errors_atom = caf::atom_constant<caf::atom("errors")>;  // events, log writer: failed writes so far
 
 // ---- errors ---------------------------------------------------------------------
 enum class errc : uint8_t { unknown_job = 1, refused = 2 };
@@ -109,6 +112,20 @@ struct QuitOrder {
 struct CommandResult {
   bool ok = true;
   std::string message;
+};
+
+// Where a job's lines go on disk (from its JobSpec), sent with every batch so
+// the writer follows a reload without a separate message.
+struct LogFileTarget {
+  std::string path;
+  uint64_t max_size = 0;
+  size_t keep = 0;
+};
+
+// Lines for a job's log file.
+struct LogFileBatch {
+  LogFileTarget target;
+  std::vector<LogEntry> lines;
 };
 
 // The result of a reload: the id lists, or every error of the new file.
@@ -219,6 +236,7 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(ffleet::JobStatus)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::vector<ffleet::JobStatus>)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::vector<ffleet::LogEntry>)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::vector<ffleet::RunReport>)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(ffleet::LogFileBatch)
 
 namespace ffleet {
 
@@ -230,7 +248,19 @@ using event_listener_actor = caf::typed_actor<caf::reacts_to<event_atom, std::st
 using events_actor = caf::typed_actor<
     caf::reacts_to<event_atom, std::string>,
     caf::reacts_to<subscribe_atom, event_listener_actor>,
-    caf::replies_to<close_atom>::with<bool>>;  // answers once the file is flushed and closed
+    caf::replies_to<errors_atom>::with<uint64_t>,  // failed writes to the file so far
+    caf::replies_to<close_atom>::with<bool>>;      // answers once the file is flushed and closed
+
+// Fleet-wide, on a thread of its own: appends jobs' log lines to their log
+// files and rotates them. A job sends a batch only while its unanswered
+// batches stay within a byte budget (log_file_budget in job.hpp), so a slow
+// disk makes the job drop lines (and count them), never wait and never
+// queue without bound.
+using log_writer_actor = caf::typed_actor<
+    caf::replies_to<write_atom, LogFileBatch>::with<bool>,  // from a job: written?
+    caf::reacts_to<close_atom, std::string>,                // from a job: its file changed, close the old one
+    caf::replies_to<errors_atom>::with<uint64_t>,           // failed writes so far
+    caf::replies_to<close_atom>::with<bool>>;               // answers once every file is closed
 
 // Per run: turns the child's stderr into log lines, progress and a summary.
 using reader_actor = caf::typed_actor<
@@ -280,6 +310,7 @@ using job_actor = caf::typed_actor<
     caf::replies_to<restart_atom>::with<CommandResult>,
     caf::replies_to<status_atom>::with<JobStatus>,
     caf::replies_to<logs_atom, uint32_t>::with<std::vector<LogEntry>>,  // the last n lines
+    caf::replies_to<logs_atom, uint32_t, uint64_t>::with<std::vector<LogEntry>>,  // the last n after seq (follow)
     caf::replies_to<report_atom>::with<std::vector<RunReport>>,
     caf::reacts_to<crash_atom>,
     // from the supervisor
@@ -306,6 +337,7 @@ using supervisor_actor = caf::typed_actor<
     caf::replies_to<kill_atom, std::string>::with<CommandResult>,
     caf::replies_to<restart_atom, std::string>::with<CommandResult>,
     caf::replies_to<logs_atom, std::string, uint32_t>::with<std::vector<LogEntry>>,
+    caf::replies_to<logs_atom, std::string, uint32_t, uint64_t>::with<std::vector<LogEntry>>,  // id, n, after seq
     caf::replies_to<report_atom, std::string>::with<std::vector<RunReport>>,
     caf::replies_to<reload_atom>::with<ReloadResult>,
     caf::replies_to<jobs_atom>::with<std::vector<std::string>>,
@@ -324,7 +356,9 @@ using supervisor_actor = caf::typed_actor<
 namespace ffleet {
 
 // A command of `ffleet ctl` as words, e.g. {"status"}, {"stop", "cam-1"},
-// {"logs", "cam-1", "50"}; `token` is the shared secret, empty when none.
+// {"logs", "cam-1", "50"}, {"logs", "cam-1", "50", "1234"} (only lines
+// numbered above 1234: how `ctl logs -f` follows); `token` is the shared
+// secret, empty when none.
 struct ControlRequest {
   std::string token;
   std::vector<std::string> command;

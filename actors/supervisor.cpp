@@ -10,6 +10,7 @@
 #include "config/loader.hpp"
 #include "config/values.hpp"
 #include "src/util/logging.hpp"
+#include "src/util/plural.hpp"
 
 namespace ffleet {
 
@@ -65,7 +66,7 @@ void begin_shutdown(sup_ptr self, StopMode mode) {
   if (!st.shutting_down) {
     st.shutting_down = true;
     emit(st.args.services.events, fleet_event("stopping"));
-    log_info("", fmt::format("stopping {} jobs", st.jobs.size()));
+    log_info("", "stopping " + count_of(st.jobs.size(), "job"));
   }
   if (mode == StopMode::immediate) log_warn("", "stopping now: SIGKILL to every job");
   for (auto i = st.jobs.begin(); i != st.jobs.end();) {
@@ -287,7 +288,7 @@ supervisor_actor::behavior_type supervisor_impl(sup_ptr self, SupervisorArgs arg
   self->set_down_handler([=](caf::down_msg& dm) { on_job_down(self, dm); });
   for (auto& spec : st.args.fleet.jobs) add_job(self, spec);
   emit(st.args.services.events, fleet_event("started"));
-  log_info("", fmt::format("fleet started: {} jobs from {}", st.jobs.size(), st.args.path));
+  log_info("", "fleet started: " + count_of(st.jobs.size(), "job") + " from " + st.args.path);
 
   return {
       [=](status_atom) { return all_status(self); },
@@ -297,6 +298,9 @@ supervisor_actor::behavior_type supervisor_impl(sup_ptr self, SupervisorArgs arg
       [=](kill_atom a, const std::string& id) { return stop_command(self, id, a); },
       [=](restart_atom a, const std::string& id) { return start_command(self, a, id); },
       [=](logs_atom a, const std::string& id, uint32_t n) { return forward<std::vector<LogEntry>>(self, id, a, n); },
+      [=](logs_atom a, const std::string& id, uint32_t n, uint64_t after) {
+        return forward<std::vector<LogEntry>>(self, id, a, n, after);
+      },
       [=](report_atom a, const std::string& id) { return forward<std::vector<RunReport>>(self, id, a); },
       [=](reload_atom) { return reload(self); },
       [=](jobs_atom) {

@@ -7,10 +7,13 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
+#include <limits>
 #include <memory>
+#include <thread>
 
 #include <caf/all.hpp>
 #include <nlohmann/json.hpp>
@@ -32,9 +35,15 @@ struct CtlOptions {
   std::string connect = "127.0.0.1:7400";
   std::string token_file;
   std::string id;
+  std::vector<std::string> ids;  // start/stop/restart/kill
+  bool all = false;              // start/stop/restart/kill every job
   bool json = false;
+  bool follow = false;           // logs -f
   uint32_t lines = default_log_lines;
 };
+
+// How often `logs -f` asks for new lines.
+constexpr std::chrono::milliseconds follow_interval{250};
 
 using nlohmann::json;
 
@@ -90,6 +99,79 @@ int show(const std::string& command, const CtlOptions& opt, const ControlReply& 
   return exit_ok;
 }
 
+bool is_job_command(const std::string& command) {
+  return command == "start" || command == "stop" || command == "restart" || command == "kill";
+}
+
+// One log entry for `logs --json`: a JSON object a line, so a follower can
+// be piped into jq.
+void print_log_json(const json& entries) {
+  for (auto& e : entries) print(e.dump(-1, ' ', false, json::error_handler_t::replace) + "\n");
+}
+
+// start/stop/restart/kill for several ids (or --all): one request each, all
+// sent at once; the exit code is the worst of them.
+int run_job_commands(caf::actor_system& sys, const control_actor& remote, const std::string& token,
+                     const std::string& command, const CtlOptions& opt) {
+  std::vector<std::string> ids = opt.ids;
+  if (opt.all) {
+    auto listed = call_connected(sys, remote, {ControlRequest{token, {"status"}}}).front();
+    if (!listed.answered) {
+      std::fprintf(stderr, "ffleet ctl: %s\n", listed.error.c_str());
+      return exit_runtime_failure;
+    }
+    if (listed.reply.kind != "ok") return show_failure(listed.reply);
+    for (auto& job : json::parse(listed.reply.body, nullptr, false))
+      if (job.is_object() && job.contains("id")) ids.push_back(job["id"].get<std::string>());
+    if (ids.empty()) {
+      print("no jobs\n");
+      return exit_ok;
+    }
+  }
+  std::vector<ControlRequest> requests;
+  for (auto& id : ids) requests.push_back(ControlRequest{token, {command, id}});
+  int worst = exit_ok;
+  for (auto& outcome : call_connected(sys, remote, std::move(requests))) {
+    int code = exit_runtime_failure;
+    if (!outcome.answered) std::fprintf(stderr, "ffleet ctl: %s\n", outcome.error.c_str());
+    else code = show(command, opt, outcome.reply);
+    worst = std::max(worst, code);
+  }
+  return worst;
+}
+
+// `logs ID -f`: the last lines, then every new one as it comes, until the
+// daemon goes away or ctl is interrupted. A gap in the line numbers (the
+// job wrote more than its log_lines between two polls) is said, not hidden.
+int follow_logs(caf::actor_system& sys, const control_actor& remote, const std::string& token,
+                const CtlOptions& opt) {
+  uint64_t last = 0;
+  uint32_t want = opt.lines;
+  for (;;) {
+    std::vector<std::string> words = {"logs", opt.id, std::to_string(want)};
+    if (last > 0) words.push_back(std::to_string(last));
+    auto outcome = call_connected(sys, remote, {ControlRequest{token, std::move(words)}}).front();
+    if (!outcome.answered) {
+      std::fprintf(stderr, "ffleet ctl: %s\n", outcome.error.c_str());
+      return exit_runtime_failure;
+    }
+    if (outcome.reply.kind != "ok") return show_failure(outcome.reply);
+    auto entries = json::parse(outcome.reply.body, nullptr, false);
+    if (entries.is_array() && !entries.empty()) {
+      uint64_t first = entries.front().value("seq", uint64_t{0});
+      if (last > 0 && first > last + 1)
+        std::fprintf(stderr, "ffleet ctl: %llu lines were written faster than they could be followed\n",
+                     static_cast<unsigned long long>(first - last - 1));
+      if (opt.json) print_log_json(entries);
+      else print(format_log(entries));
+      std::fflush(stdout);
+      last = entries.back().value("seq", last);
+    }
+    want = std::numeric_limits<uint32_t>::max();  // after the first answer: everything new
+    std::this_thread::sleep_for(follow_interval);
+  }
+}
+
 int run_ctl(const CtlOptions& opt, const std::string& command) {
   std::signal(SIGPIPE, SIG_IGN);  // a dropped connection is an error code, not a death
   std::string error;
@@ -103,25 +185,38 @@ int run_ctl(const CtlOptions& opt, const std::string& command) {
     std::fprintf(stderr, "ffleet ctl: %s\n", error.c_str());
     return exit_usage;
   }
+  if (is_job_command(command) && opt.all == !opt.ids.empty()) {
+    std::fprintf(stderr, "ffleet ctl %s: give one or more job ids, or --all\n", command.c_str());
+    return exit_usage;
+  }
+
+  // Small on purpose: one command needs no more than two workers, and no
+  // middleman worker threads.
+  caf::actor_system_config cfg;
+  cfg.set("scheduler.max-threads", 2);
+  cfg.set("middleman.workers", 0);
+  cfg.set("logger.console-verbosity", caf::atom("quiet"));
+  configure_control_plane(cfg);
+  caf::actor_system sys{cfg};
+  auto remote = connect_daemon(sys, *daemon, &error);
+  if (!remote) {
+    std::fprintf(stderr, "ffleet ctl: %s\n", error.c_str());
+    return exit_runtime_failure;
+  }
+  if (is_job_command(command)) return run_job_commands(sys, remote, *token, command, opt);
+  if (command == "logs" && opt.follow) return follow_logs(sys, remote, *token, opt);
+
   std::vector<std::string> words = {command};
   if (!opt.id.empty()) words.push_back(opt.id);
   if (command == "logs") words.push_back(std::to_string(opt.lines));
-
-  CallOutcome outcome;
-  {
-    // Small on purpose: one command needs no more than two workers, and no
-    // middleman worker threads.
-    caf::actor_system_config cfg;
-    cfg.set("scheduler.max-threads", 2);
-    cfg.set("middleman.workers", 0);
-    cfg.set("logger.console-verbosity", caf::atom("quiet"));
-    configure_control_plane(cfg);
-    caf::actor_system sys{cfg};
-    outcome = call_daemon(sys, *daemon, ControlRequest{*token, std::move(words)});
-  }
+  auto outcome = call_connected(sys, remote, {ControlRequest{*token, std::move(words)}}).front();
   if (!outcome.answered) {
     std::fprintf(stderr, "ffleet ctl: %s\n", outcome.error.c_str());
     return exit_runtime_failure;
+  }
+  if (command == "logs" && opt.json && outcome.reply.kind == "ok") {
+    print_log_json(json::parse(outcome.reply.body, nullptr, false));
+    return exit_ok;
   }
   return show(command, opt, outcome.reply);
 }
@@ -131,21 +226,31 @@ int run_ctl(const CtlOptions& opt, const std::string& command) {
 std::function<int()> add_ctl_command(CLI::App& app) {
   auto opt = std::make_shared<CtlOptions>();
   auto* cmd = app.add_subcommand("ctl", "Control a running fleet");
-  cmd->add_option("--connect", opt->connect, "The daemon's --control address (HOST:PORT)")->capture_default_str();
+  cmd->add_option("--connect", opt->connect, "The daemon's --control address (HOST:PORT)")
+      ->envname("FFLEET_CONNECT")
+      ->capture_default_str();
   cmd->add_option("--token-file", opt->token_file, "File holding the control token (or set FFLEET_TOKEN)");
   cmd->require_subcommand(1);
   cmd->fallthrough();  // --connect may also follow the command
 
   // One subcommand per command of the control protocol's table.
+  // start/stop/restart/kill take several ids or --all.
   for (auto& c : control_commands()) {
     if (!c.in_ctl) continue;
     auto* sub = cmd->add_subcommand(std::string(c.name), std::string(c.help));
     if (c.args == CommandArgs::optional_job) sub->add_option("ID", opt->id, "A job id");
-    if (c.args == CommandArgs::job || c.args == CommandArgs::job_and_count)
+    if (c.args == CommandArgs::job && is_job_command(std::string(c.name))) {
+      sub->add_option("ID", opt->ids, "One or more job ids");
+      sub->add_flag("--all", opt->all, "Every job of the fleet");
+    } else if (c.args == CommandArgs::job || c.args == CommandArgs::job_and_count) {
       sub->add_option("ID", opt->id, "A job id")->required();
+    }
   }
   cmd->get_subcommand("status")->add_flag("--json", opt->json, "Print the status as JSON (the objects of docs/control.md)");
-  cmd->get_subcommand("logs")->add_option("-n,--lines", opt->lines, "How many lines")->capture_default_str();
+  auto* logs = cmd->get_subcommand("logs");
+  logs->add_option("-n,--lines", opt->lines, "How many lines")->capture_default_str();
+  logs->add_flag("-f,--follow", opt->follow, "Keep printing new lines as the job writes them (Ctrl-C ends)");
+  logs->add_flag("--json", opt->json, "One JSON object a line: {\"ts\", \"text\", \"seq\"}");
   cmd->get_subcommand("report")->add_flag("--json", opt->json, "Print the run reports as JSON");
 
   return [opt, cmd] {

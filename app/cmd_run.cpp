@@ -5,8 +5,11 @@
 //     thread and no fd of its own (src/process/spawner.hpp);
 //  1. block SIGINT, SIGTERM and SIGHUP before any thread exists, so every
 //     thread inherits the mask and only the reactor's signalfd sees them;
-//  2. load and validate the job file (an invalid file: exit 2, nothing runs);
-//  3. the actor system, the reactor thread, then the actors;
+//  2. load and validate the job file (an invalid file: exit 2, nothing runs),
+//     then open every file the fleet writes once (one that does not open:
+//     exit 1, nothing runs);
+//  3. the actor system, the reactor thread, then the actors; systemd hears
+//     READY=1 once the fleet and its control endpoints are up;
 //  4. wait for the supervisor to finish the shutdown, let the helper actors
 //     go, wait for every actor, and only then stop the reactor.
 #include <malloc.h>
@@ -18,12 +21,16 @@
 #include <caf/io/all.hpp>
 
 #include "actors/events.hpp"
+#include "actors/log_writer.hpp"
 #include "actors/sampler.hpp"
 #include "actors/supervisor.hpp"
 #include "app/commands.hpp"
 #include "app/control_plane.hpp"
+#include "app/startup_checks.hpp"
+#include "app/systemd_notify.hpp"
 #include "config/loader.hpp"
 #include "src/util/logging.hpp"
+#include "src/util/plural.hpp"
 #include "src/process/reactor.hpp"
 #include "src/process/spawner.hpp"
 
@@ -43,6 +50,42 @@ struct RunOptions {
   int sample_ms = 1000;
   std::string scheduler = "sharing";
 };
+
+std::string ready_message(const std::vector<std::string>& ids) {
+  return "READY=1\nSTATUS=running " + count_of(ids.size(), "job");
+}
+
+// Once the supervisor answers (its jobs are spawned and starting): READY=1.
+void notify_when_ready(caf::actor_system& sys, const supervisor_actor& supervisor) {
+  caf::scoped_actor self{sys};
+  self->request(supervisor, std::chrono::seconds(30), jobs_atom::value)
+      .receive(
+          [](std::vector<std::string>& ids) {
+            notify_systemd(ready_message(ids));
+          },
+          [](caf::error&) {});
+}
+
+// From the reactor's signalfd to the supervisor, telling systemd what
+// happens: SIGHUP is a reload (RELOADING=1, READY=1 once applied),
+// SIGINT/SIGTERM a stop (STOPPING=1). The reload is done when the
+// supervisor answers a question sent after the signal by the same actor
+// (one sender's messages arrive in order).
+void forward_signal(caf::actor_system& sys, const supervisor_actor& supervisor, int signo) {
+  if (signo != SIGHUP) {
+    notify_systemd("STOPPING=1");
+    caf::anon_send(supervisor, signal_atom::value, static_cast<int32_t>(signo));
+    return;
+  }
+  notify_systemd("RELOADING=1");
+  sys.spawn([supervisor](caf::event_based_actor* self) {
+    self->send(supervisor, signal_atom::value, static_cast<int32_t>(SIGHUP));
+    self->request(supervisor, caf::infinite, jobs_atom::value)
+        .then([](std::vector<std::string>& ids) {
+          notify_systemd(ready_message(ids));
+        });
+  });
+}
 
 int run_fleet(const RunOptions& opt) {
   std::string helper_error;
@@ -80,6 +123,10 @@ int run_fleet(const RunOptions& opt) {
     for (auto& e : loaded.errors) std::fprintf(stderr, "%s\n", e.to_string().c_str());
     return exit_usage;
   }
+  if (auto problems = check_output_files(opt.events, *loaded.fleet); !problems.empty()) {
+    for (auto& p : problems) std::fprintf(stderr, "ffleet run: %s\n", p.c_str());
+    return exit_runtime_failure;
+  }
 
   caf::actor_system_config cfg;
   cfg.set("scheduler.max-threads", 2);
@@ -101,27 +148,30 @@ int run_fleet(const RunOptions& opt) {
   services.reactor = &reactor;
   services.events = spawn_events(sys, opt.events);
   services.sampler = spawn_sampler(sys, std::chrono::milliseconds(opt.sample_ms));
+  services.log_writer = spawn_log_writer(sys);
 
   SupervisorArgs args;
   args.path = opt.file;
   args.fleet = std::move(*loaded.fleet);
   args.services = services;
   auto supervisor = spawn_supervisor(sys, std::move(args));
-  reactor.on_signals(signals, [supervisor](int signo) {
-    caf::anon_send(supervisor, signal_atom::value, static_cast<int32_t>(signo));
-  });
+  reactor.on_signals(signals, [&sys, supervisor](int signo) { forward_signal(sys, supervisor, signo); });
 
   int rc = exit_ok;
-  auto plane = start_control_plane(sys, supervisor, services.events, control);
+  auto plane = start_control_plane(sys, supervisor, services.events, services.log_writer, control);
   if (!plane) {
     anon_send(supervisor, shutdown_atom::value, StopMode::graceful);
     rc = exit_runtime_failure;
+  } else {
+    notify_when_ready(sys, supervisor);
   }
   {
     caf::scoped_actor self{sys};
     self->wait_for(supervisor);
     plane.reset();  // stops HTTP and unpublishes the control actor
     self->request(services.events, std::chrono::seconds(5), close_atom::value)
+        .receive([](bool) {}, [](caf::error&) {});
+    self->request(services.log_writer, std::chrono::seconds(5), close_atom::value)
         .receive([](bool) {}, [](caf::error&) {});
   }
   caf::anon_send_exit(services.sampler, caf::exit_reason::user_shutdown);

@@ -1,9 +1,10 @@
-// `ffleet validate FILE`: prints "FILE: ok, N jobs" or every error as
-// FILE:LINE:COL: message, one a line, and exits 2.
+// `ffleet validate FILE`: prints "FILE: ok, N jobs" on stdout, or every
+// error as FILE:LINE:COL: message, one a line, on stderr, and exits 2.
 #include <cstdio>
 
 #include "app/commands.hpp"
 #include "config/loader.hpp"
+#include "src/util/plural.hpp"
 
 namespace ffleet {
 
@@ -14,10 +15,10 @@ std::function<int()> add_validate_command(CLI::App& app) {
   return [file] {
     auto result = load_job_file(*file);
     if (!result.ok()) {
-      for (auto& e : result.errors) std::printf("%s\n", e.to_string().c_str());
+      for (auto& e : result.errors) std::fprintf(stderr, "%s\n", e.to_string().c_str());
       return exit_usage;
     }
-    std::printf("%s: ok, %zu jobs\n", file->c_str(), result.fleet->jobs.size());
+    std::printf("%s: ok, %s\n", file->c_str(), count_of(result.fleet->jobs.size(), "job").c_str());
     return exit_ok;
   };
 }

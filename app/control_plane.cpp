@@ -90,7 +90,8 @@ std::string resolve_control_options(ControlOptions& options) {
 }
 
 std::unique_ptr<ControlPlane> start_control_plane(caf::actor_system& sys, supervisor_actor supervisor,
-                                                  events_actor events, const ControlOptions& given) {
+                                                  events_actor events, log_writer_actor log_writer,
+                                                  const ControlOptions& given) {
   // Checked again here so that no caller can open an unprotected endpoint.
   ControlOptions options = given;
   if (auto problem = resolve_control_options(options); !problem.empty()) {
@@ -100,6 +101,8 @@ std::unique_ptr<ControlPlane> start_control_plane(caf::actor_system& sys, superv
   if (!options.token.empty()) log_info("", "control: a token is required for every command");
   ControlArgs args;
   args.supervisor = std::move(supervisor);
+  args.events = events;
+  args.log_writer = log_writer;
   args.token = options.token;
   auto plane = std::make_unique<RunningControlPlane>(sys, spawn_control(sys, std::move(args)));
   if (!options.control.empty() && !plane->open_control(*parse_host_port(options.control, nullptr)))

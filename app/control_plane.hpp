@@ -39,6 +39,7 @@ class ControlPlane {
 
 // Opens the endpoints; null (after logging why) when one cannot be opened.
 std::unique_ptr<ControlPlane> start_control_plane(caf::actor_system& sys, supervisor_actor supervisor,
-                                                  events_actor events, const ControlOptions& options);
+                                                  events_actor events, log_writer_actor log_writer,
+                                                  const ControlOptions& options);
 
 }  // namespace ffleet

@@ -62,8 +62,7 @@ std::string connect_error(const HostPort& daemon, const caf::error& e) {
 
 }  // namespace
 
-CallOutcome call_daemon(caf::actor_system& sys, const HostPort& daemon, ControlRequest request) {
-  CallOutcome out;
+control_actor connect_daemon(caf::actor_system& sys, const HostPort& daemon, std::string* error) {
   caf::scoped_actor self{sys};
   // Not middleman::remote_actor: it waits for the handshake without a limit.
   control_actor remote;
@@ -72,26 +71,46 @@ CallOutcome call_daemon(caf::actor_system& sys, const HostPort& daemon, ControlR
       .receive(
           [&](caf::node_id&, caf::strong_actor_ptr& ptr, std::set<std::string>& interface) {
             if (!ptr)
-              out.error = "nothing is published at " + daemon.to_string() + "; is that the --control address?";
+              *error = "nothing is published at " + daemon.to_string() + "; is that the --control address?";
             else if (!sys.assignable<control_actor>(interface))
-              out.error = "the daemon at " + daemon.to_string() +
-                          " speaks another control protocol (a different ffleet version?)";
+              *error = "the daemon at " + daemon.to_string() +
+                       " speaks another control protocol (a different ffleet version?)";
             else
               remote = caf::actor_cast<control_actor>(std::move(ptr));
           },
-          [&](caf::error& e) { out.error = connect_error(daemon, e); });
-  if (!remote) return out;
+          [&](caf::error& e) { *error = connect_error(daemon, e); });
+  return remote;
+}
 
-  auto call = sys.spawn(caller, remote);
-  self->request(call, control_reply_timeout + std::chrono::seconds(5), std::move(request))
-      .receive(
-          [&](ControlReply& reply) {
-            out.answered = true;
-            out.reply = std::move(reply);
-          },
-          [&](caf::error& e) { out.error = error_text(e); });
-  caf::anon_send_exit(call, caf::exit_reason::user_shutdown);
+std::vector<CallOutcome> call_connected(caf::actor_system& sys, const control_actor& remote,
+                                        std::vector<ControlRequest> requests) {
+  caf::scoped_actor self{sys};
+  const auto timeout = control_reply_timeout + std::chrono::seconds(5);
+  std::vector<caf::actor> callers;
+  std::vector<decltype(self->request(caf::actor(), timeout, ControlRequest{}))> pending;
+  for (auto& request : requests) {
+    callers.push_back(sys.spawn(caller, remote));
+    pending.push_back(self->request(callers.back(), timeout, std::move(request)));
+  }
+  std::vector<CallOutcome> out(pending.size());
+  for (size_t i = 0; i < pending.size(); ++i)
+    pending[i].receive(
+        [&](ControlReply& reply) {
+          out[i].answered = true;
+          out[i].reply = std::move(reply);
+        },
+        [&](caf::error& e) { out[i].error = error_text(e); });
+  for (auto& call : callers) caf::anon_send_exit(call, caf::exit_reason::user_shutdown);
   return out;
+}
+
+CallOutcome call_daemon(caf::actor_system& sys, const HostPort& daemon, ControlRequest request) {
+  CallOutcome out;
+  auto remote = connect_daemon(sys, daemon, &out.error);
+  if (!remote) return out;
+  std::vector<ControlRequest> one;
+  one.push_back(std::move(request));
+  return std::move(call_connected(sys, remote, std::move(one)).front());
 }
 
 }  // namespace ffleet

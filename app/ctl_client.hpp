@@ -28,4 +28,13 @@ struct CallOutcome {
 // Needs an actor system configured with configure_control_plane.
 CallOutcome call_daemon(caf::actor_system& sys, const HostPort& daemon, ControlRequest request);
 
+// The same in steps, for a client that sends several commands over one
+// connection (`ctl stop --all`, `ctl logs -f`). connect_daemon: an invalid
+// handle, with the reason in `error`, when the daemon cannot be reached.
+control_actor connect_daemon(caf::actor_system& sys, const HostPort& daemon, std::string* error);
+// Sends every request at once and waits for all replies, in request order:
+// ten stops take as long as the slowest, not as long as all together.
+std::vector<CallOutcome> call_connected(caf::actor_system& sys, const control_actor& remote,
+                                        std::vector<ControlRequest> requests);
+
 }  // namespace ffleet

@@ -6,6 +6,7 @@
 
 #include "actors/control.hpp"
 #include "src/control/command_table.hpp"
+#include "app/http_log_follow.hpp"
 
 namespace ffleet {
 
@@ -81,6 +82,7 @@ void add_api_routes(httplib::Server& server, ControlCall call) {
       n = req.get_param_value("n");
       if (!all_digits(n)) return send_json_error(res, 400, "n must be a number of lines");
     }
+    if (req.get_param_value("follow") == "1") return follow_log(req, res, call, req.matches[1], std::stoul(n));
     send_reply(res, call({"logs", req.matches[1], n}));
   });
   server.Get("/api/v1/jobs/" + id_pattern + "/report",

@@ -34,7 +34,8 @@ void send_json_error(httplib::Response& res, int status, const std::string& mess
 // timeout 504, anything else 500.
 int http_status(const std::string& kind);
 
-// GET /api/v1/jobs[/{id}[/log|/report]], POST /api/v1/jobs/{id}/{action},
+// GET /api/v1/jobs[/{id}[/log|/report]] (log?follow=1: a stream, see
+// http_log_follow.hpp), POST /api/v1/jobs/{id}/{action},
 // POST /api/v1/reload, GET /metrics, GET /healthz.
 void add_api_routes(httplib::Server& server, ControlCall call);
 

@@ -3,11 +3,13 @@
 #include <vector>
 
 #include "app/commands.hpp"
+#include "app/unknown_command.hpp"
 
 int main(int argc, char** argv) {
   CLI::App app{"ffleet: runs the ffmpeg jobs of a YAML file and keeps each one alive"};
   app.require_subcommand(1);
   app.set_help_all_flag("--help-all", "Show the help of every command");
+  app.set_version_flag("--version", std::string("ffleet ") + FFLEET_VERSION, "Print the version and exit");
 
   std::vector<std::pair<CLI::App*, std::function<int()>>> commands;
   auto add = [&](auto adder) {
@@ -21,6 +23,10 @@ int main(int argc, char** argv) {
     std::printf("ffleet %s\n", FFLEET_VERSION);
   });
 
+  if (auto unknown = ffleet::find_unknown_command(app, argc, argv)) {
+    std::fprintf(stderr, "ffleet: %s\nRun 'ffleet --help' for more information.\n", unknown->c_str());
+    return ffleet::exit_usage;
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -45,8 +45,10 @@ std::string format_reports(const nlohmann::json& reports) {
   std::string out;
   for (auto& r : reports) {
     if (!out.empty()) out += "\n";
-    out += fmt::format("run {}: {} ({}), {}\n", static_cast<long long>(num(r, "run")), str(r, "exit_state"),
-                       ending(r), str(r, "reason"));
+    // The reason is often the ending itself ("exit code 1"): say it once.
+    std::string reason = str(r, "reason");
+    out += fmt::format("run {}: {} ({}){}\n", static_cast<long long>(num(r, "run")), str(r, "exit_state"),
+                       ending(r), reason.empty() || reason == ending(r) ? "" : ", " + reason);
     out += fmt::format("  {} .. {}  ran {}\n", str(r, "started"), str(r, "ended"),
                        human_duration(num(r, "runtime_s")));
     if (r.contains("last_progress") && r["last_progress"].is_object())

@@ -10,6 +10,7 @@ namespace ffleet {
 
 std::string human_duration(double seconds) {
   if (!(seconds >= 0)) return "-";
+  if (seconds < 10) return fmt::format("{:.2f}s", std::floor(seconds * 100) / 100);  // a quick failure: "ran 0.93s"
   auto s = static_cast<long long>(seconds);
   if (s < 60) return fmt::format("{}s", s);
   if (s < 3600) return fmt::format("{}m{:02}s", s / 60, s % 60);

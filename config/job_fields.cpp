@@ -14,7 +14,7 @@ const std::vector<std::string_view> job_keys = {
     "id", "instances", "binary", "args", "options", "inputs", "outputs",
     "autostart", "reconnect", "reconnect_delay", "backoff", "max_restarts",
     "restart_window", "stale_timeout", "stop_timeout", "timeout", "limits",
-    "env", "inherit_env", "cwd", "log_lines", "history"};
+    "env", "inherit_env", "cwd", "log_lines", "history", "log_file", "log_max_size", "log_keep"};
 const std::vector<std::string_view> backoff_keys = {"max", "factor", "reset_after", "jitter"};
 const std::vector<std::string_view> limits_keys = {"cpu", "memory", "duration"};
 const std::vector<std::string_view> endpoint_keys = {"address", "options"};
@@ -222,6 +222,16 @@ JobFields read_job_fields(const YAML::Node& map, const std::string& owner, bool 
       f.log_lines = narrow<size_t>(read_count(e, 1, max_log_lines, diag));
     } else if (k == "history") {
       f.history = narrow<size_t>(read_count(e, 1, max_history, diag));
+    } else if (k == "log_file") {
+      f.log_file = read_string(e, diag);
+      if (f.log_file && f.log_file->empty()) diag.error(e.at(), "\"log_file\" must not be empty (leave it out for none)");
+      if (f.log_file && !f.log_file->empty() && f.log_file->back() == '/')
+        diag.error(e.at(), "\"log_file\" names a folder: give a file name, e.g. " +
+                               quote(*f.log_file + "{id}.log"));
+    } else if (k == "log_max_size") {
+      f.log_max_size = read_size(e, diag);
+    } else if (k == "log_keep") {
+      f.log_keep = narrow<size_t>(read_count(e, 0, max_log_keep, diag));
     }
   });
 
@@ -284,6 +294,9 @@ JobFields merge(const JobFields& defaults, const JobFields& job) {
   m.cwd = pick(job.cwd, defaults.cwd);
   m.log_lines = pick(job.log_lines, defaults.log_lines);
   m.history = pick(job.history, defaults.history);
+  m.log_file = pick(job.log_file, defaults.log_file);
+  m.log_max_size = pick(job.log_max_size, defaults.log_max_size);
+  m.log_keep = pick(job.log_keep, defaults.log_keep);
   return m;
 }
 
@@ -337,6 +350,9 @@ JobSpec to_job_spec(const JobFields& f) {
   assign_if(s.cwd, f.cwd);
   assign_if(s.log_lines, f.log_lines);
   assign_if(s.history, f.history);
+  assign_if(s.log_file, f.log_file);
+  assign_if(s.log_max_size, f.log_max_size);
+  assign_if(s.log_keep, f.log_keep);
   return s;
 }
 

@@ -60,6 +60,9 @@ struct JobFields {
   std::optional<std::string> cwd;
   std::optional<size_t> log_lines;
   std::optional<size_t> history;
+  std::optional<std::string> log_file;
+  std::optional<uint64_t> log_max_size;
+  std::optional<size_t> log_keep;
 
   // A command is `args` (even empty: the binary may need none) or at least
   // one input or output; global `options` alone run nothing.
@@ -71,6 +74,8 @@ struct JobFields {
 // the last report, so 0 would not mean what it says.
 inline constexpr size_t max_log_lines = 1000000;
 inline constexpr size_t max_history = 10000;
+// Rotated log files kept; 0 = none (the file is cut when it is full).
+inline constexpr size_t max_log_keep = 1000;
 
 // Reads the job fields of `map`, reporting every problem. `owner` names the
 // map in messages: `job "cam-1"`, `job #3` (no valid id), or `defaults`.

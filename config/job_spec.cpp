@@ -20,7 +20,7 @@ auto definition(const JobSpec& j) {
   return std::tie(j.id, j.binary, j.args, j.autostart, j.reconnect, j.reconnect_delay,
                   j.backoff, j.max_restarts, j.restart_window, j.stale_timeout,
                   j.stop_timeout, j.timeout, j.limits, j.env, j.inherit_env, j.cwd,
-                  j.log_lines, j.history);
+                  j.log_lines, j.history, j.log_file, j.log_max_size, j.log_keep);
 }
 }  // namespace
 

@@ -60,6 +60,12 @@ struct JobSpec {
   std::string cwd;                         // empty = the daemon's
   size_t log_lines = 100;
   size_t history = 5;
+  // The job's output as a file of its own ({id}/{index} expanded); empty =
+  // none. Rotated when it would pass log_max_size (0 = never): the file
+  // becomes FILE.1, FILE.1 becomes FILE.2, ... and FILE.<log_keep> is gone.
+  std::string log_file;
+  uint64_t log_max_size = 10 * 1024 * 1024;
+  size_t log_keep = 5;
   SourcePos pos;  // where the job was declared, for messages
 
   // Compares the definition, not pos: reload restarts a job only when what it

@@ -38,6 +38,7 @@ class FleetReader {
   bool defaults_clean_ = true;
   FleetSpec fleet_;
   std::map<std::string, YAML::Mark> declared_;  // id -> its first declaration
+  std::map<std::string, std::string> log_files_;  // log_file -> the job that writes it
 };
 
 // The value of the first `key:` in `map`, if any (a repeated key is
@@ -171,6 +172,14 @@ void FleetReader::add_instances(const JobFields& fields, const std::string& id,
       diag_.error(id_entry.at(), "duplicate id " + quote(spec.id) + " (first declared on line " +
                                      std::to_string(first->second.line + 1) + ")");
     expand_placeholders(spec, static_cast<size_t>(index));
+    if (!spec.log_file.empty()) {
+      // Two jobs appending to one file would interleave and rotate it twice.
+      auto [writer, fresh] = log_files_.emplace(spec.log_file, spec.id);
+      if (!fresh && writer->second != spec.id)
+        diag_.error(id_entry.at(), "log_file " + quote(spec.log_file) + " of job " + quote(spec.id) +
+                                       " is already the log file of job " + quote(writer->second) +
+                                       ": put {id} in the path");
+    }
     fleet_.jobs.push_back(std::move(spec));
   }
 }

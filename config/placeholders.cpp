@@ -28,6 +28,7 @@ void expand_placeholders(JobSpec& spec, size_t index) {
   expand(spec.binary);
   for (std::string& arg : spec.args) expand(arg);
   expand(spec.cwd);
+  expand(spec.log_file);
   for (auto& [name, value] : spec.env) expand(value);
 }
 

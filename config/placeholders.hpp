@@ -16,7 +16,7 @@ namespace ffleet {
 std::string expand_placeholders(std::string_view text, std::string_view id, size_t index);
 
 // The same in every string of `spec` that names something to run: binary,
-// args, cwd and the values of env; with spec.id as {id}. Not in env names
+// args, cwd, log_file and the values of env; with spec.id as {id}. Not in env names
 // or inherit_env, which name variables, not values.
 void expand_placeholders(JobSpec& spec, size_t index);
 

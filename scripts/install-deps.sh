@@ -7,6 +7,7 @@ packages=(
   cmake ninja-build g++ make pkg-config ccache
   libcaf-dev libyaml-cpp-dev libspdlog-dev libfmt-dev catch2
   nlohmann-json3-dev libcli11-dev libcpp-httplib-dev
+  libsystemd-dev
   ffmpeg
   etcd-server etcd-client
   clang libclang-rt-14-dev llvm python3

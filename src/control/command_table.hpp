@@ -16,7 +16,7 @@ enum class CommandArgs : uint8_t {
   none,          // reload, shutdown, metrics, ping
   optional_job,  // status [ID]
   job,           // start ID, report ID, ...
-  job_and_count  // logs ID [N]
+  job_and_count  // logs ID [N [AFTER]]: AFTER, a line number, for followers
 };
 
 struct ControlCommand {

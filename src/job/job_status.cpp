@@ -28,6 +28,7 @@ void to_json(nlohmann::json& j, const JobStatus& s) {
       {"stale_kills", s.stale_kills},
       {"limit_kills", s.limit_kills},
       {"gave_up_reason", s.gave_up_reason},
+      {"log_file_dropped_lines", s.log_file_dropped_lines},
   };
 }
 

@@ -37,6 +37,7 @@ struct JobStatus {
   uint64_t stale_kills = 0;
   uint64_t limit_kills = 0;
   std::string gave_up_reason;              // why gave_up is set, else empty
+  uint64_t log_file_dropped_lines = 0;     // not written to log_file: the disk was too slow
 };
 
 void to_json(nlohmann::json& j, const JobStatus& s);

@@ -8,9 +8,7 @@ JobJournal::JobJournal(size_t log_lines, size_t history)
     : log_(std::max<size_t>(log_lines, 1)), history_(std::max<size_t>(history, 1)) {}
 
 void JobJournal::resize(size_t log_lines, size_t history) {
-  LogRing log(std::max<size_t>(log_lines, 1));
-  for (auto& e : log_.tail(log_.size())) log.push(std::move(e));
-  log_ = std::move(log);
+  log_.set_capacity(std::max<size_t>(log_lines, 1));  // keeps the numbering for followers
   ReportHistory reports(std::max<size_t>(history, 1));
   for (auto& r : history_.reports()) reports.push(r);
   history_ = std::move(reports);

@@ -60,6 +60,8 @@ class JobJournal {
   void failed_start(const std::string& error, WallTime at);
 
   std::vector<LogEntry> tail(size_t n) const { return log_.tail(n); }
+  // The last n of the lines numbered above `seq` (a follower's next lines).
+  std::vector<LogEntry> tail_after(uint64_t seq, size_t n) const { return log_.tail_after(seq, n); }
   std::vector<RunReport> reports() const;
   // Of the last run that ended (or failed to start).
   const std::string& last_line() const { return last_line_; }

@@ -8,6 +8,7 @@ namespace ffleet {
 
 void to_json(nlohmann::json& j, const LogEntry& e) {
   j = nlohmann::json{{"ts", rfc3339(e.ts)}, {"text", valid_utf8(e.text)}};
+  if (e.seq != 0) j["seq"] = e.seq;
 }
 
 LogRing::LogRing(size_t capacity) : capacity_(capacity) {}
@@ -27,13 +28,16 @@ LogEntry* LogRing::next_slot() {
 }
 
 void LogRing::push(LogEntry entry) {
+  entry.seq = next_seq_++;
   if (LogEntry* slot = next_slot()) *slot = std::move(entry);
 }
 
 void LogRing::push(WallTime ts, std::string_view text) {
+  uint64_t seq = next_seq_++;
   if (LogEntry* slot = next_slot()) {
     slot->ts = ts;
     slot->text.assign(text.data(), text.size());
+    slot->seq = seq;
   }
 }
 
@@ -44,6 +48,23 @@ std::vector<LogEntry> LogRing::tail(size_t n) const {
   // The newest entry is just before next_; the oldest wanted n before it.
   for (size_t i = 0; i < n; ++i) out.push_back(slots_[(next_ + capacity_ - n + i) % capacity_]);
   return out;
+}
+
+std::vector<LogEntry> LogRing::tail_after(uint64_t seq, size_t n) const {
+  uint64_t newer = next_seq_ - 1 > seq ? next_seq_ - 1 - seq : 0;
+  return tail(static_cast<size_t>(std::min<uint64_t>(n, newer)));
+}
+
+void LogRing::set_capacity(size_t capacity) {
+  auto kept = tail(std::min(size_, capacity));
+  uint64_t next_seq = next_seq_;
+  capacity_ = capacity;
+  clear();
+  for (auto& e : kept) {
+    next_seq_ = e.seq;
+    push(std::move(e));
+  }
+  next_seq_ = next_seq;
 }
 
 const LogEntry* LogRing::last() const {

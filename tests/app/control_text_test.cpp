@@ -100,7 +100,10 @@ TEST_CASE("status table: a header, one row per job, the last line cut to the wid
 }
 
 TEST_CASE("human forms of durations and sizes", "[control]") {
-  CHECK(human_duration(0) == "0s");
+  CHECK(human_duration(0) == "0.00s");
+  CHECK(human_duration(0.93) == "0.93s");
+  CHECK(human_duration(9.999) == "9.99s");
+  CHECK(human_duration(10) == "10s");
   CHECK(human_duration(59.9) == "59s");
   CHECK(human_duration(61) == "1m01s");
   CHECK(human_duration(3600) == "1h00m");
@@ -121,8 +124,12 @@ TEST_CASE("logs and reports as text", "[control]") {
     "log":[{"ts":"2026-11-26T13:00:12.400000Z","text":"Conversion failed!"}],
     "levels":{"error":1,"info":0},"usage":{"cpu_max":50,"cpu_avg":25,"memory_max":1048576,"memory_avg":524288}}])");
   auto text = format_reports(reports);
-  CHECK(text.rfind("run 3: failed (exit code 1), exit code 1\n", 0) == 0);
+  CHECK(text.rfind("run 3: failed (exit code 1)\n", 0) == 0);  // the reason is the ending: said once
   CHECK(text.find("ran 12s") != std::string::npos);
+  auto quick = format_reports(nlohmann::json::parse(R"([{"run":1,"runtime_s":0.93,"exit_state":"killed",
+    "signal":2,"reason":"stopped by operator"}])"));
+  CHECK(quick.rfind("run 1: killed (signal 2), stopped by operator\n", 0) == 0);
+  CHECK(quick.find("ran 0.93s") != std::string::npos);
   CHECK(text.find("last progress: frame=10 fps=25.0") != std::string::npos);
   CHECK(text.find("cpu max 50.0% avg 25.0%, memory max 1.0M avg 512K") != std::string::npos);
   CHECK(text.find("lines by level: error=1\n") != std::string::npos);

@@ -46,6 +46,9 @@ TEST_CASE("job spec: a change to any one field of the definition makes it differ
       {"cwd", [](JobSpec& j) { j.cwd = "/tmp"; }},
       {"log_lines", [](JobSpec& j) { j.log_lines = 101; }},
       {"history", [](JobSpec& j) { j.history = 6; }},
+      {"log_file", [](JobSpec& j) { j.log_file = "/var/log/ffleet/x.log"; }},
+      {"log_max_size", [](JobSpec& j) { j.log_max_size = 1; }},
+      {"log_keep", [](JobSpec& j) { j.log_keep = 9; }},
   };
   JobSpec base;
   base.id = "cam-1";

@@ -387,3 +387,30 @@ TEST_CASE("errors: hostile input never crashes", "[loader][errors]") {
   CHECK_FALSE(ffleet_test::load("\xff\xfe\x00garbage").ok());
   CHECK_FALSE(ffleet_test::load("version: 1\njobs:\n  - &a {id: x, args: []}\n  - *a\n").ok());  // duplicate id
 }
+
+TEST_CASE("errors: a log_file shared by two jobs, empty, a folder, or a bad rotation", "[loader][errors][log_file]") {
+  Lines errors = errors_of(R"(version: 1
+defaults:
+  log_file: /var/log/ffleet/all.log
+jobs:
+  - id: a
+    args: []
+  - id: b
+    args: []
+  - id: c
+    args: []
+    log_file: ""
+  - id: d
+    args: []
+    log_file: /var/log/ffleet/
+    log_max_size: big
+    log_keep: -1
+)");
+  CHECK(errors == Lines{
+      "jobs.yaml:7:9: log_file \"/var/log/ffleet/all.log\" of job \"b\" is already the log file of job \"a\": put {id} in the path",
+      "jobs.yaml:11:15: \"log_file\" must not be empty (leave it out for none)",
+      "jobs.yaml:14:15: \"log_file\" names a folder: give a file name, e.g. \"/var/log/ffleet/{id}.log\"",
+      "jobs.yaml:15:19: \"log_max_size\": bad size \"big\": expected a number of bytes with an optional unit B, KB, MB, GB, KiB, MiB or GiB, such as 512MiB",
+      "jobs.yaml:16:15: \"log_keep\" must not be negative, got \"-1\"",
+  });
+}

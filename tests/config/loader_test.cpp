@@ -385,3 +385,35 @@ TEST_CASE("loader: load_job_file reads a file and names it in the fleet and in e
   REQUIRE(directory.errors.size() == 1);
   CHECK(directory.errors[0].to_string() == "/tmp: cannot read: Is a directory");
 }
+
+TEST_CASE("loader: log_file with {id} in the defaults gives each job its own file, rotation by size", "[loader][log_file]") {
+  auto fleet = fleet_of(R"(version: 1
+defaults:
+  log_file: "/var/log/ffleet/{id}.log"
+  log_max_size: 1MiB
+jobs:
+  - id: cam
+    instances: 2
+    args: []
+  - id: quiet
+    args: []
+    log_keep: 0
+  - id: plain
+    args: []
+    log_file: /tmp/plain.log
+    log_max_size: 0
+)");
+  REQUIRE(fleet.jobs.size() == 4);
+  CHECK(fleet.jobs[0].log_file == "/var/log/ffleet/cam-0.log");
+  CHECK(fleet.jobs[1].log_file == "/var/log/ffleet/cam-1.log");
+  CHECK(fleet.jobs[0].log_max_size == 1024 * 1024);
+  CHECK(fleet.jobs[0].log_keep == 5);
+  CHECK(fleet.jobs[2].log_keep == 0);
+  CHECK(fleet.jobs[3].log_file == "/tmp/plain.log");
+  CHECK(fleet.jobs[3].log_max_size == 0);
+  // Without log_file: no file, the built-in rotation values.
+  auto none = job_of("version: 1\njobs:\n  - {id: a, args: []}\n");
+  CHECK(none.log_file.empty());
+  CHECK(none.log_max_size == 10 * 1024 * 1024);
+  CHECK(none.log_keep == 5);
+}

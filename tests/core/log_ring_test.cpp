@@ -82,3 +82,33 @@ TEST_CASE("log ring: entries serialize as ts and text, invalid UTF-8 replaced so
   CHECK(j["text"] == "bad \xEF\xBF\xBD byte");
   CHECK_NOTHROW(j.dump());
 }
+
+TEST_CASE("log ring: numbers every line, so a follower asks for what came after the last it saw") {
+  LogRing ring(3);
+  CHECK(ring.tail_after(0, 10).empty());
+  for (int i = 1; i <= 5; ++i) ring.push(at(i), "line " + std::to_string(i));
+  auto all = ring.tail(3);
+  REQUIRE(all.size() == 3);
+  CHECK(all[0].seq == 3);
+  CHECK(all[2].seq == 5);
+  CHECK(texts(ring.tail_after(3, 10)) == std::vector<std::string>{"line 4", "line 5"});
+  CHECK(ring.tail_after(5, 10).empty());
+  // Lines 1 and 2 are gone: a follower at 0 gets what is left and sees the gap in seq.
+  CHECK(ring.tail_after(0, 10).front().seq == 3);
+  CHECK(texts(ring.tail_after(0, 1)) == std::vector<std::string>{"line 5"});
+  nlohmann::json j = ring.tail(1)[0];
+  CHECK(j["seq"] == 5);
+}
+
+TEST_CASE("log ring: a new capacity keeps the newest lines and the numbering") {
+  LogRing ring(4);
+  for (int i = 1; i <= 4; ++i) ring.push(LogEntry{at(i), "line " + std::to_string(i)});
+  ring.set_capacity(2);
+  CHECK(texts(ring.tail(10)) == std::vector<std::string>{"line 3", "line 4"});
+  CHECK(ring.tail(10).front().seq == 3);
+  ring.push(LogEntry{at(5), "line 5"});
+  CHECK(ring.last()->seq == 5);
+  ring.set_capacity(10);
+  CHECK(texts(ring.tail(10)) == std::vector<std::string>{"line 4", "line 5"});
+  CHECK(texts(ring.tail_after(4, 10)) == std::vector<std::string>{"line 5"});
+}
