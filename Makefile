@@ -16,9 +16,10 @@ all: build
 deps:
 	@bash scripts/install-deps.sh
 
-# The dashboard test drives the page in headless Chromium.
+# Tools some tests drive (README, "For the tests only"): headless Chromium,
+# promtool, node and npm, python3's jsonschema.
 test-deps:
-	@bash scripts/install-deps.sh chromium
+	@bash scripts/install-deps.sh chromium prometheus nodejs npm python3-jsonschema python3-yaml
 
 $(BUILD)/build.ninja:
 	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_FLAGS)

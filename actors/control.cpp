@@ -7,7 +7,8 @@
 #include "src/util/logging.hpp"
 #include "src/control/command_table.hpp"
 #include "src/control/metrics_format.hpp"
-#include "src/process/proc_sampler.hpp"
+#include "src/control/build_info.hpp"
+#include "src/process/self_usage.hpp"
 #include "src/control/token.hpp"
 
 namespace ffleet {
@@ -128,8 +129,7 @@ caf::result<ControlReply> metrics(control_ptr self) {
   return ask<std::vector<JobStatus>>(
       self, self->state.args.query_timeout,
       [](std::vector<JobStatus>& all) {
-        auto usage = ProcSampler::self_usage();
-        return ControlReply{0, "ok", format_metrics(all, ProcessUsage{usage.cpu_seconds, usage.rss_bytes})};
+        return ControlReply{0, "ok", format_metrics(MetricsInput{std::move(all), read_self_usage(), ffleet_version()})};
       },
       status_atom::value);
 }

@@ -114,8 +114,8 @@ std::unique_ptr<HttpServer> HttpServer::start(caf::actor_system& sys, HttpArgs a
   add_api_routes(server, [&sys, control, token](std::vector<std::string> command) {
     return ask_control(sys, control, token, std::move(command));
   });
-  server.Get("/api/v1/events", [streams](const httplib::Request&, httplib::Response& res) {
-    if (!streams->open(res)) send_json_error(res, 503, "too many open event streams");
+  server.Get("/api/v1/events", [streams](const httplib::Request& req, httplib::Response& res) {
+    if (!streams->open(req, res)) send_json_error(res, 503, "too many open event streams");
   });
   server.Get("/", [](const httplib::Request&, httplib::Response& res) {
     auto page = dashboard_page();

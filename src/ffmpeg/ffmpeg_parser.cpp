@@ -44,7 +44,6 @@ uint64_t OutputParser::apply(const ProgressReading& r, SteadyTime now, WallTime 
   const bool first = !progress_.has_value();
   if (first) {
     frame_rate_.start(now);
-    byte_rate_.start(now);
     first_progress_at_ = wall;
   }
   last_progress_at_ = wall;
@@ -63,19 +62,10 @@ uint64_t OutputParser::apply(const ProgressReading& r, SteadyTime now, WallTime 
       media_ms_high_ = ms;
     }
   }
-  uint64_t bytes = 0;
-  if (r.size_bytes) {
-    // The first known size is the baseline: what came before has no duration.
-    if (bytes_high_ && *r.size_bytes > *bytes_high_)
-      bytes = static_cast<uint64_t>(*r.size_bytes - *bytes_high_);
-    if (!bytes_high_ || *r.size_bytes > *bytes_high_) bytes_high_ = r.size_bytes;
-  }
-  // The first update only starts the windows: its counts cover the time
+  // The first update only starts the window: its count covers the time
   // since ffmpeg started, which is unknown here.
-  if (!first) {
-    frame_rate_.add(now, static_cast<double>(frames));
-    byte_rate_.add(now, static_cast<double>(bytes));
-  }
+  if (!first) frame_rate_.add(now, static_cast<double>(frames));
+  if (r.size_bytes && r.time_s) byte_rate_.add(*r.time_s, *r.size_bytes);
 
   Progress p;
   p.frame = r.frame.value_or(0);
@@ -90,7 +80,7 @@ uint64_t OutputParser::apply(const ProgressReading& r, SteadyTime now, WallTime 
   progress_ = p;
   progress_now_ = now;
   frame_counted_ = r.frame.has_value();
-  size_counted_ = r.size_bytes.has_value();
+  size_counted_ = r.size_bytes.has_value() && r.time_s.has_value();
   return amount;
 }
 
@@ -102,7 +92,7 @@ std::optional<Progress> OutputParser::progress() const {
   if (frame_counted_)
     if (auto fps = frame_rate_.per_second(progress_now_)) p->fps = *fps;
   if (size_counted_)
-    if (auto bytes_per_s = byte_rate_.per_second(progress_now_)) p->bitrate_kbps = *bytes_per_s * 8 / 1000;
+    if (auto bytes_per_s = byte_rate_.per_second()) p->bitrate_kbps = *bytes_per_s * 8 / 1000;
   return p;
 }
 

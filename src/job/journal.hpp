@@ -61,6 +61,8 @@ class JobJournal {
 
   std::vector<LogEntry> tail(size_t n) const { return log_.tail(n); }
   std::vector<RunReport> reports() const;
+  // The newest report, nullptr before the first run ended.
+  const RunReport* last_report() const;
   // Of the last run that ended (or failed to start).
   const std::string& last_line() const { return last_line_; }
   const std::optional<Progress>& last_progress() const { return last_progress_; }

@@ -61,6 +61,7 @@ bool parse_proc_stat(const char* text, size_t len, ProcStat* out) {
       case 14: s.utime = v; break;
       case 15: s.stime = v; break;
       case 22: s.start_ticks = v; break;
+      case 23: s.vsize_bytes = v; break;
       case 24: s.rss_pages = negative ? -static_cast<int64_t>(v) : static_cast<int64_t>(v); break;
       default: break;
     }
@@ -234,18 +235,6 @@ bool ProcSampler::account(Pass& pass, const ProcStat& st, const Member* before) 
 void ProcSampler::close_member(Member& m) {
   if (m.fd >= 0) close(m.fd);
   m.fd = -1;
-}
-
-TreeUsage ProcSampler::self_usage() {
-  TreeUsage u;
-  char buf[1024];
-  ssize_t len = read_small(AT_FDCWD, "/proc/self/stat", buf, sizeof buf);
-  ProcStat st;
-  if (len <= 0 || !parse_proc_stat(buf, static_cast<size_t>(len), &st)) return u;
-  u.processes = 1;
-  u.cpu_seconds = static_cast<double>(st.utime + st.stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
-  if (st.rss_pages > 0) u.rss_bytes = static_cast<uint64_t>(st.rss_pages) * static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
-  return u;
 }
 
 }  // namespace ffleet

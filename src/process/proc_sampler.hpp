@@ -58,9 +58,6 @@ class ProcSampler {
   // them; a session's first sample shows 0 %. Not thread-safe (one owner).
   std::unordered_map<pid_t, TreeUsage> sample(const std::vector<pid_t>& sessions);
 
-  // The daemon itself: cpu_seconds (user + system) and rss_bytes, processes =
-  // 1; cpu_percent is left 0 (the caller differentiates cpu_seconds).
-  static TreeUsage self_usage();
 
  private:
   // A process of a tracked session, as of the last pass.
@@ -102,7 +99,8 @@ class ProcSampler {
 struct ProcStat {
   pid_t session = 0;
   uint64_t utime = 0, stime = 0;  // clock ticks
-  uint64_t start_ticks = 0;
+  uint64_t start_ticks = 0;  // since boot
+  uint64_t vsize_bytes = 0;
   int64_t rss_pages = 0;
 };
 bool parse_proc_stat(const char* text, size_t len, ProcStat* out);
