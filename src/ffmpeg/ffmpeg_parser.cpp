@@ -4,6 +4,11 @@
 
 namespace ffleet {
 
+namespace {
+// About 290,000 years: far beyond any medium, far below int64 milliseconds.
+constexpr double max_media_seconds = 9e15;
+}  // namespace
+
 OutputParser::OutputParser(size_t prelude_head, size_t prelude_tail)
     : prelude_(prelude_head, prelude_tail) {}
 
@@ -55,7 +60,9 @@ uint64_t OutputParser::apply(const ProgressReading& r, SteadyTime now, WallTime 
   }
   uint64_t amount = frames;
   // No frame counter has moved (audio-only output): media time is progress.
-  if (frames_high_ == 0 && r.time_s) {
+  // A media time beyond what int64 milliseconds hold ("time=00:00:1e308")
+  // is no time any medium has: it moves nothing, instead of overflowing.
+  if (frames_high_ == 0 && r.time_s && std::fabs(*r.time_s) < max_media_seconds) {
     auto ms = static_cast<int64_t>(std::floor(*r.time_s * 1000));
     if (ms > media_ms_high_) {
       amount = static_cast<uint64_t>(ms - media_ms_high_);

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include <chrono>
+#include <cmath>
 #include <fstream>
 #include <cmath>
 #include <random>
@@ -659,4 +660,25 @@ TEST_CASE("ffmpeg parser: an empty value before the next key does not swallow th
   CHECK(f.parser.last_line_was_progress());
   CHECK(f.progress().time_s == Approx(1.5));
   CHECK(f.progress().speed == 1);
+}
+
+TEST_CASE("ffmpeg parser: extreme sizes and media times neither overflow nor turn rates negative") {
+  Fixture f;
+  // size=1e300kB is beyond int64 bytes, time=1e308 s beyond int64
+  // milliseconds: unreadable or no progress, never a wrapped-around number.
+  CHECK(f.feed("size=1e300kB time=00:00:1e308 bitrate=1e308Mbits/s speed=1x") == 0);
+  CHECK(f.progress().size_bytes == 0);
+  CHECK(f.progress().bitrate_kbps == 0);
+  f.advance(1500ms);
+  CHECK(f.feed("size=-1e300kB time=-00:00:1e308 bitrate=N/A speed=1x") == 0);
+  for (int i = 1; i <= 3; ++i) {
+    f.advance(1500ms);
+    f.feed("size=       " + std::to_string(3 * i) + "kB time=00:00:0" + std::to_string(i) +
+           ".00 bitrate=  61.5kbits/s speed=0.918x    ");
+  }
+  const Progress& p = f.progress();
+  CHECK(p.size_bytes == 9216);
+  CHECK(p.bitrate_kbps >= 0);
+  CHECK(p.bitrate_kbps < 1000);
+  CHECK(std::isfinite(p.time_s));
 }
