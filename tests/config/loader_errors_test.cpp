@@ -308,7 +308,7 @@ TEST_CASE("errors: version missing, wrong, or the file not a job file at all", "
   CHECK(errors_of("- version: 1\n") == Lines{"jobs.yaml:1:1: a job file must be a map with \"version\" and \"jobs\", got a list"});
   CHECK(errors_of("hello\n") == Lines{"jobs.yaml:1:1: a job file must be a map with \"version\" and \"jobs\", got \"hello\""});
   CHECK(errors_of("version: 1\njobs: []\n---\nversion: 1\n") == Lines{
-      "jobs.yaml:4:1: more than one YAML document: put all jobs in one"});
+      "jobs.yaml:3:1: more than one YAML document: put all jobs in one"});
 }
 
 TEST_CASE("errors: jobs and defaults of the wrong shape", "[loader][errors]") {
