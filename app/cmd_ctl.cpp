@@ -23,6 +23,7 @@
 #include "app/status_table.hpp"
 #include "src/control/command_table.hpp"
 #include "src/control/token.hpp"
+#include "src/util/printable.hpp"
 
 namespace ffleet {
 
@@ -33,6 +34,7 @@ struct CtlOptions {
   std::string token_file;
   std::string id;
   bool json = false;
+  bool raw = false;
   uint32_t lines = default_log_lines;
 };
 
@@ -48,6 +50,14 @@ size_t terminal_width() {
 }
 
 void print(const std::string& text) { std::fwrite(text.data(), 1, text.size(), stdout); }
+
+// Text from the jobs (log lines, last lines, reasons) shown to a person: on
+// a terminal its control characters are escaped, so a job cannot move the
+// cursor, recolour or retitle the operator's terminal; to a pipe or file, or
+// with --raw, it goes as it came.
+void print_for_people(const std::string& text, bool raw) {
+  print(raw || !isatty(STDOUT_FILENO) ? text : escape_controls_by_line(text));
+}
 
 std::string id_list(const json& ids) {
   if (!ids.is_array() || ids.empty()) return "(none)";
@@ -77,9 +87,9 @@ int show(const std::string& command, const CtlOptions& opt, const ControlReply& 
     print(reply.body + "\n");
     return exit_ok;
   }
-  if (command == "status") print(format_status_table(body, terminal_width()));
-  else if (command == "logs") print(format_log(body));
-  else if (command == "report") print(format_reports(body));
+  if (command == "status") print_for_people(format_status_table(body, terminal_width()), false);
+  else if (command == "logs") print_for_people(format_log(body), opt.raw);
+  else if (command == "report") print_for_people(format_reports(body), false);
   else if (command == "reload")
     print("added: " + id_list(body["added"]) + "\nremoved: " + id_list(body["removed"]) +
           "\nchanged: " + id_list(body["changed"]) + "\n");
@@ -147,6 +157,8 @@ std::function<int()> add_ctl_command(CLI::App& app) {
   cmd->get_subcommand("status")->add_flag("--json", opt->json, "Print the status as JSON (the objects of docs/control.md)");
   cmd->get_subcommand("logs")->add_option("-n,--lines", opt->lines, "How many lines")->capture_default_str();
   cmd->get_subcommand("report")->add_flag("--json", opt->json, "Print the run reports as JSON");
+  cmd->get_subcommand("logs")->add_flag(
+      "--raw", opt->raw, "Print control characters as they are (on a terminal they are escaped: \\n, \\x1b)");
 
   return [opt, cmd] {
     auto chosen = cmd->get_subcommands();

@@ -11,8 +11,10 @@
 //     go, wait for every actor, and only then stop the reactor.
 #include <malloc.h>
 
+#include <cerrno>
 #include <csignal>
 #include <cstdio>
+#include <cstring>
 
 #include <caf/all.hpp>
 #include <caf/io/all.hpp>
@@ -73,6 +75,17 @@ int run_fleet(const RunOptions& opt) {
   if (auto problem = resolve_control_options(control); !problem.empty()) {
     std::fprintf(stderr, "ffleet run: %s\n", problem.c_str());
     return exit_usage;
+  }
+
+  // The events file is opened by the events actor later; a path it cannot
+  // open must stop the start, not silently lose every event.
+  if (!opt.events.empty() && opt.events != "-") {
+    std::FILE* events = std::fopen(opt.events.c_str(), "a");
+    if (!events) {
+      std::fprintf(stderr, "ffleet run: --events %s: %s\n", opt.events.c_str(), std::strerror(errno));
+      return exit_usage;
+    }
+    std::fclose(events);
   }
 
   auto loaded = load_job_file(opt.file);
@@ -149,8 +162,13 @@ std::function<int()> add_run_command(CLI::App& app) {
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}));
   cmd->add_option("--log-format", opt->log_format, "text|json")->capture_default_str()->check(CLI::IsMember({"text", "json"}));
   cmd->add_option("--coalesce-ms", opt->coalesce_ms,
-                  "Batch quiet stderr output for up to this long before delivering it")->capture_default_str();
-  cmd->add_option("--sample-ms", opt->sample_ms, "CPU and memory sampling interval")->capture_default_str();
+                  "Batch quiet stderr output for up to this long before delivering it (0 to 10000)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 10000));
+  // 0 would make the sampler read /proc for every job in a busy loop.
+  cmd->add_option("--sample-ms", opt->sample_ms, "CPU and memory sampling interval (50 to 60000)")
+      ->capture_default_str()
+      ->check(CLI::Range(50, 60000));
   cmd->add_option("--scheduler", opt->scheduler, "CAF scheduler policy: sharing|stealing")
       ->check(CLI::IsMember({"sharing", "stealing"}))
       ->group("");  // hidden: for benchmarks

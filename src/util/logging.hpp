@@ -13,7 +13,8 @@ enum class LogFormat { text, json };
 // Configures the default logger; call once at start-up, before any thread.
 void setup_logging(spdlog::level::level_enum level, LogFormat format);
 
-// One log line about `job` (may be empty).
+// One log line about `job` (may be empty). In the text format control
+// characters of both are escaped (escape_controls); JSON escapes its own.
 void log_line(spdlog::level::level_enum level, std::string_view job, std::string_view message);
 
 inline void log_info(std::string_view job, std::string_view msg) { log_line(spdlog::level::info, job, msg); }
