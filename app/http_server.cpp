@@ -61,16 +61,20 @@ bool body_too_large(const httplib::Request& req) {
   return req.has_header("Transfer-Encoding") || req.get_header_value<uint64_t>("Content-Length") > max_ignored_body;
 }
 
+void refuse_body(const httplib::Request& req, httplib::Response& res) {
+  log_warn("", "http: refused " + req.method + " " + req.path + " from " + req.remote_addr + ": a body of " +
+                   (req.has_header("Content-Length") ? req.get_header_value("Content-Length") + " bytes"
+                                                     : std::string("unknown length")));
+  send_json_error(res, 413, "request bodies are not accepted");
+  res.set_header("Connection", "close");  // the body is never read
+}
+
 // Before routing: the body limit, the bearer token for the API and metrics
 // (else the Host check), the origin check for changes.
 httplib::Server::HandlerResponse guard(const std::string& token, const httplib::Request& req,
                                        httplib::Response& res) {
   if (body_too_large(req)) {
-    log_warn("", "http: refused " + req.method + " " + req.path + " from " + req.remote_addr + ": a body of " +
-                     (req.has_header("Content-Length") ? req.get_header_value("Content-Length") + " bytes"
-                                                       : std::string("unknown length")));
-    send_json_error(res, 413, "request bodies are not accepted");
-    res.set_header("Connection", "close");  // the body is never read
+    refuse_body(req, res);
     return httplib::Server::HandlerResponse::Handled;
   }
   if (token.empty() && rebound_host(req)) {
@@ -149,6 +153,12 @@ std::unique_ptr<HttpServer> HttpServer::start(caf::actor_system& sys, HttpArgs a
   auto* streams = http->streams_.get();
 
   server.set_payload_max_length(max_ignored_body);
+  // curl and browsers ask before sending a large body: say no right away.
+  server.set_expect_100_continue_handler([](const httplib::Request& req, httplib::Response& res) {
+    if (!body_too_large(req)) return 100;
+    refuse_body(req, res);
+    return 413;
+  });
   // Only what httplib writes into Keep-Alive headers; the door enforces it.
   server.set_keep_alive_timeout(DoorLimits{}.idle_timeout.count() / 1000);
   server.set_pre_routing_handler(
