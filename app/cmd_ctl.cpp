@@ -125,7 +125,7 @@ int run_ctl(const CtlOptions& opt, const std::string& command) {
     cfg.set("scheduler.max-threads", 2);
     cfg.set("middleman.workers", 0);
     cfg.set("logger.console-verbosity", caf::atom("quiet"));
-    configure_control_plane(cfg);
+    configure_control_plane(cfg, ControlRole::ctl);
     caf::actor_system sys{cfg};
     outcome = call_daemon(sys, *daemon, ControlRequest{*token, std::move(words)});
   }

@@ -107,7 +107,7 @@ int run_fleet(const RunOptions& opt) {
   // condition variable until there is work.
   cfg.set("scheduler.policy", opt.scheduler == "stealing" ? caf::atom("stealing") : caf::atom("sharing"));
   cfg.set("logger.console-verbosity", caf::atom("quiet"));
-  configure_control_plane(cfg);
+  configure_control_plane(cfg, ControlRole::daemon);
   caf::actor_system sys{cfg};
 
   Reactor::Options reactor_opts;

@@ -4,6 +4,7 @@
 // control actor, which checks the token.
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <string>
 
@@ -21,10 +22,17 @@ struct ControlOptions {
 };
 
 // Registers the network message types, loads the middleman and turns on
-// heartbeats, so either side of a connection notices a dead or frozen peer
-// within seconds. Call on the config before the actor system is built; ctl
-// and run both use it.
-void configure_control_plane(caf::actor_system_config& cfg);
+// heartbeats, so either side of a connection notices a dead or frozen peer.
+// Call on the config before the actor system is built; ctl and run both use
+// it, each with its role.
+enum class ControlRole { daemon, ctl };
+
+// ctl's heartbeat tick, also how long it waits for silence from the daemon
+// before it gives up (so a frozen daemon is noticed within one to two of
+// these). Longer than ctl's connect deadline, see configure_control_plane.
+constexpr std::chrono::milliseconds ctl_heartbeat_interval{11000};
+
+void configure_control_plane(caf::actor_system_config& cfg, ControlRole role);
 
 // Checks the addresses and loads the token into `options.token`. Refuses an
 // endpoint reachable from the network without a token. Returns "" when all
