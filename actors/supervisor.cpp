@@ -224,7 +224,6 @@ caf::error waits_for_predecessor(const JobEntry& entry) {
 JobStatus waiting_status(const JobEntry& entry) {
   JobStatus s;
   s.id = entry.spec.id;
-  s.binary = entry.spec.binary;
   s.state = State::finishing;
   s.order = entry.spec.autostart ? Order::start : Order::stop;
   s.since = std::chrono::system_clock::now();
