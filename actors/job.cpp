@@ -518,13 +518,7 @@ void on_timeout_due(job_ptr self, uint64_t gen) {
 // the current one before dying; the supervisor then restarts the job.
 caf::error on_exception(job_ptr self, std::exception_ptr& ep) {
   auto& st = self->state;
-  std::string what = "unknown exception";
-  try {
-    std::rethrow_exception(ep);
-  } catch (const std::exception& e) {
-    what = e.what();
-  } catch (...) {
-  }
+  std::string what = exception_text(ep, "unknown exception");
   log_error(st.spec.id, "job actor crashed: " + what);
   if (st.run) self->send(st.run->waiter, sigkill_atom::value);
   return caf::make_error(caf::sec::runtime_error, what);

@@ -172,14 +172,7 @@ std::unique_ptr<HttpServer> HttpServer::start(caf::actor_system& sys, HttpArgs a
     send_json_error(res, res.status, res.status == 404 ? "not found" : "request failed");
   });
   server.set_exception_handler([](const httplib::Request& req, httplib::Response& res, std::exception_ptr e) {
-    std::string what = "unknown error";
-    try {
-      std::rethrow_exception(e);
-    } catch (const std::exception& x) {
-      what = x.what();
-    } catch (...) {
-    }
-    log_error("", "http: " + req.method + " " + req.path + " failed: " + what);
+    log_error("", "http: " + req.method + " " + req.path + " failed: " + exception_text(e, "unknown error"));
     send_json_error(res, 500, "internal error");
   });
   server.set_logger([](const httplib::Request& req, const httplib::Response& res) {

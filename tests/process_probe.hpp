@@ -15,6 +15,9 @@
 
 namespace ffleet::test {
 
+// The path of a helper program the tests supervise (tests/helpers/).
+inline std::string helper(const std::string& name) { return std::string(FFLEET_TEST_HELPERS) + "/" + name; }
+
 // Gone, or a zombie waiting for a parent that is not us (PID 1 in a
 // container may not reap).
 inline bool process_gone(pid_t pid) {

@@ -45,4 +45,14 @@ void log_line(spdlog::level::level_enum level, std::string_view job, std::string
   }
 }
 
+std::string exception_text(std::exception_ptr e, const std::string& fallback) {
+  try {
+    std::rethrow_exception(e);
+  } catch (const std::exception& x) {
+    return x.what();
+  } catch (...) {
+  }
+  return fallback;
+}
+
 }  // namespace ffleet

@@ -2,6 +2,8 @@
 // tagged with the job it is about (empty for fleet-wide lines).
 #pragma once
 
+#include <exception>
+#include <string>
 #include <string_view>
 
 #include <spdlog/spdlog.h>
@@ -21,5 +23,9 @@ inline void log_info(std::string_view job, std::string_view msg) { log_line(spdl
 inline void log_warn(std::string_view job, std::string_view msg) { log_line(spdlog::level::warn, job, msg); }
 inline void log_error(std::string_view job, std::string_view msg) { log_line(spdlog::level::err, job, msg); }
 inline void log_debug(std::string_view job, std::string_view msg) { log_line(spdlog::level::debug, job, msg); }
+
+// The what() of a caught exception, for the log; `fallback` when it is not a
+// std::exception.
+std::string exception_text(std::exception_ptr e, const std::string& fallback);
 
 }  // namespace ffleet

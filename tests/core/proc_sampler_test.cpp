@@ -24,6 +24,7 @@
 #include <string>
 #include <thread>
 
+#include "process_probe.hpp"
 #include "src/process/pidfd.hpp"
 #include "src/process/proc_sampler.hpp"
 #include "src/process/self_usage.hpp"
@@ -35,7 +36,7 @@ using ffleet::ProcSampler;
 
 namespace {
 
-std::string helper(const std::string& name) { return std::string(FFLEET_TEST_HELPERS) + "/" + name; }
+using ffleet::test::helper;
 
 // A running helper (or any binary given by path), its whole session killed
 // and the child reaped at the end of the test.

@@ -21,6 +21,7 @@
 #include <nlohmann/json.hpp>
 
 #include "wait.hpp"
+#include "process_probe.hpp"
 
 extern char** environ;
 
@@ -29,7 +30,6 @@ namespace ffleet::test {
 using namespace std::chrono_literals;
 using Json = nlohmann::json;
 
-inline std::string helper(const std::string& name) { return std::string(FFLEET_TEST_HELPERS) + "/" + name; }
 
 // A scratch directory removed at the end of the test.
 struct ScratchDir {
