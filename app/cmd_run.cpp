@@ -10,6 +10,7 @@
 //  4. wait for the supervisor to finish the shutdown, let the helper actors
 //     go, wait for every actor, and only then stop the reactor.
 #include <malloc.h>
+#include <sys/prctl.h>
 
 #include <cerrno>
 #include <csignal>
@@ -60,8 +61,13 @@ int run_fleet(const RunOptions& opt) {
   mallopt(M_ARENA_MAX, 1);
   sigset_t signals;
   sigemptyset(&signals);
-  for (int s : {SIGINT, SIGTERM, SIGHUP}) sigaddset(&signals, s);
+  // SIGCHLD goes to the reactor itself: its sweep for escaped descendants.
+  for (int s : {SIGINT, SIGTERM, SIGHUP, SIGCHLD}) sigaddset(&signals, s);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  // Descendants of a job that leave its process group (setsid and a double
+  // fork) and outlive the job process are reparented to us, not to init, so
+  // they can be killed with their job (src/process/strays.hpp).
+  prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
   std::signal(SIGPIPE, SIG_IGN);  // a closed socket or file is an error code, not a death
 
   setup_logging(spdlog::level::from_str(opt.log_level),
@@ -107,6 +113,7 @@ int run_fleet(const RunOptions& opt) {
   Reactor::Options reactor_opts;
   reactor_opts.coalesce = std::chrono::milliseconds(opt.coalesce_ms);
   reactor_opts.spawner = spawner.get();
+  reactor_opts.sweep_strays = true;
   Reactor reactor(reactor_opts);
   reactor.start();
 

@@ -59,6 +59,56 @@ TEST_CASE("one process per id: a job re-added while its SIGINT-ignoring process 
   CHECK(processes_with_marker(marker).empty());
 }
 
+namespace {
+
+std::string escaper_fleet(const std::string& marker, int mib) {
+  return "version: 1\njobs:\n"
+         "  - id: escaper\n    binary: " + helper("helper_escaper") + "\n"
+         "    args: [\"" + std::to_string(mib) + "\", " + marker + "]\n"
+         "    stop_timeout: 5s\n    reconnect_delay: 100ms\n";
+}
+
+}  // namespace
+
+TEST_CASE("escaped descendants: a setsid double-forked grandchild is counted with its job and killed on stop, restart and shutdown", "[fleet][hardening]") {
+  ScratchDir dir("escaper");
+  std::string marker = unique_marker("escaper");
+  auto file = dir.write("jobs.yaml", escaper_fleet(marker, 64));
+  Daemon d(dir, file, {}, "127.0.0.1:0");
+  uint16_t port = listening_port(d, "control");
+  d.wait_event(running("escaper"));
+  // The helper and its escaped grandchild.
+  REQUIRE(eventually([&] { return processes_with_marker(marker).size() == 2; }));
+
+  // Its 64 MiB count for the job, though it left the job's session.
+  uint64_t memory = 0;
+  bool counted = eventually([&] {
+    auto status = ctl(dir, port, {"status", "escaper", "--json"});
+    auto j = Json::parse(status.out);
+    if (j.is_array()) j = j.at(0);
+    memory = j.value("memory_bytes", uint64_t{0});
+    return memory >= (uint64_t{64} << 20);
+  });
+  CAPTURE(memory);
+  CHECK(counted);
+
+  // Each restart ends the run: before, one more grandchild survived each time.
+  for (int run = 2; run <= 3; ++run) {
+    CHECK(ctl(dir, port, {"restart", "escaper"}).code == 0);
+    d.wait_event(running("escaper", run));
+  }
+  CHECK(eventually([&] { return processes_with_marker(marker).size() == 2; }));
+
+  CHECK(ctl(dir, port, {"stop", "escaper"}).code == 0);
+  CHECK(eventually([&] { return processes_with_marker(marker).empty(); }));
+
+  CHECK(ctl(dir, port, {"start", "escaper"}).code == 0);
+  REQUIRE(eventually([&] { return processes_with_marker(marker).size() == 2; }));
+  d.signal(SIGTERM);
+  CHECK(d.wait_exit() == 0);
+  CHECK(processes_with_marker(marker).empty());
+}
+
 TEST_CASE("clean text: control characters from a job never forge a line of the daemon's text log", "[fleet][hardening]") {
   ScratchDir dir("log-injection");
   // The failed start logs the binary's name, newline and escape sequence included.
