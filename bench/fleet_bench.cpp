@@ -167,8 +167,13 @@ Children children_of(pid_t daemon) {
   for (auto& entry : fs::directory_iterator("/proc", ec)) {
     const std::string name = entry.path().filename().string();
     if (name.empty() || name[0] < '1' || name[0] > '9') continue;
-    std::ifstream stat(entry.path() / "stat");
-    std::string all((std::istreambuf_iterator<char>(stat)), {});
+    std::string all;
+    try {  // reading the stat of a process that just went throws
+      std::ifstream stat(entry.path() / "stat");
+      all.assign(std::istreambuf_iterator<char>(stat), {});
+    } catch (const std::exception&) {
+      continue;
+    }
     auto open = all.find('('), close = all.rfind(')');
     if (open == std::string::npos || close == std::string::npos || close + 4 >= all.size()) continue;
     std::istringstream rest(all.substr(close + 2));
