@@ -155,7 +155,8 @@ struct Daemon {
 
 // The daemon's children, by a scan of /proc (its task/*/children lists miss
 // children while others come and go): job processes alive (not zombies)
-// and the spawn helper's pid.
+// and the spawn helper's pid. The scan is not atomic: a restart during it
+// may count both the old and the new child, so a sample can exceed N.
 struct Children {
   size_t alive = 0;
   pid_t helper = -1;
@@ -181,7 +182,14 @@ Children children_of(pid_t daemon) {
     pid_t ppid = 0;
     rest >> state >> ppid;
     if (ppid != daemon) continue;
-    if (all.compare(open + 1, close - open - 1, "ffleet-spawner") == 0) out.helper = pid_t(std::stoi(name));
+    std::string field;
+    long threads = 0;
+    for (int i = 5; i <= 20 && rest >> field; ++i)
+      if (i == 20) threads = std::atol(field.c_str());
+    // The helper has three threads; a child it is making has its name
+    // until the exec, and one thread.
+    if (all.compare(open + 1, close - open - 1, "ffleet-spawner") == 0 && threads > 1)
+      out.helper = pid_t(std::stoi(name));
     else if (state != 'Z') ++out.alive;
   }
   return out;
