@@ -107,9 +107,7 @@ TEST_CASE("cluster: a SIGKILLed leader is replaced and its jobs move, never twic
 
 TEST_CASE("cluster: drain moves a node's jobs off cleanly, uncordon moves nothing back", "[cluster][drain]") {
   TestCluster c("drain");
-  for (auto& n : all3) c.start(n, "");
-  REQUIRE(eventually([&] { return c.ctl("n1", {"nodes", "--json"}).json().size() == 3; }));
-  REQUIRE(c.ctl("n1", {"apply", c.job_file("jobs.yaml", 6)}).code == 0);
+  start_three(c, c.job_file("jobs.yaml", 6));
   c.wait_running("n1", 6, all3);
   auto drained_at = std::chrono::steady_clock::now();
   auto r = c.ctl("n2", {"drain", "n3"});
@@ -133,9 +131,7 @@ TEST_CASE("cluster: drain moves a node's jobs off cleanly, uncordon moves nothin
 
 TEST_CASE("cluster: apply changes only what changed; an invalid file changes nothing and exits 2", "[cluster][apply]") {
   TestCluster c("apply");
-  for (auto& n : all3) c.start(n, "");
-  REQUIRE(eventually([&] { return c.ctl("n1", {"nodes", "--json"}).json().size() == 3; }));
-  REQUIRE(c.ctl("n2", {"apply", c.job_file("jobs.yaml", 4)}).code == 0);
+  start_three(c, c.job_file("jobs.yaml", 4));
   auto before = c.wait_running("n1", 4, all3);
   auto pids_before = c.status("n1");
   // job-0 unchanged, job-1 changed, job-2 and job-3 removed, job-4 added.
@@ -192,9 +188,7 @@ TEST_CASE("cluster: a node leaving cleanly hands its jobs over, exits 0, and tak
           "[cluster][leave]") {
   TestCluster c("leave");
   auto file = c.job_file("jobs.yaml", 6);
-  for (auto& n : all3) c.start(n, "");
-  REQUIRE(eventually([&] { return c.ctl("n1", {"nodes", "--json"}).json().size() == 3; }));
-  REQUIRE(c.ctl("n1", {"apply", file}).code == 0);
+  start_three(c, file);
   c.wait_running("n1", 6, all3);
   c.node("n3").signal(SIGTERM);
   CHECK(c.node("n3").wait_exit() == 0);
@@ -254,9 +248,7 @@ TEST_CASE("cluster: a frozen node (SIGSTOP) loses its jobs to the others, and it
 TEST_CASE("cluster: etcd restarting within the fence margin stops and moves nothing; placements resume after",
           "[cluster][outage]") {
   TestCluster c("outage", "5s");
-  for (auto& n : all3) c.start(n, "");
-  REQUIRE(eventually([&] { return c.ctl("n1", {"nodes", "--json"}).json().size() == 3; }));
-  REQUIRE(c.ctl("n1", {"apply", c.job_file("jobs.yaml", 6)}).code == 0);
+  start_three(c, c.job_file("jobs.yaml", 6));
   c.wait_running("n1", 6, all3);
   auto before = c.status("n1");
   c.etcd().stop();
