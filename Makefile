@@ -17,9 +17,10 @@ deps:
 	@bash scripts/install-deps.sh
 
 # Tools some tests drive (README, "For the tests only"): headless Chromium,
-# promtool, node and npm, python3's jsonschema.
+# promtool, node and npm (kept when the machine has them: Debian's npm pulls hundreds of packages), python3's jsonschema.
 test-deps:
-	@bash scripts/install-deps.sh chromium prometheus nodejs npm python3-jsonschema python3-yaml
+	@bash scripts/install-deps.sh chromium prometheus python3-jsonschema python3-yaml \
+	  $$(command -v npm >/dev/null || echo nodejs npm)
 
 $(BUILD)/build.ninja:
 	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_FLAGS)
