@@ -236,7 +236,8 @@ TEST_CASE("reactor: a child writing 100 MB as fast as it can finishes, with memo
                            exited = true;
                            status = s;
                            cv.notify_all();
-                         }};
+                         },
+                         nullptr};
   auto t0 = Clock::now();
   {
     std::lock_guard<std::mutex> lock(mu);
