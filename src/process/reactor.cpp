@@ -187,6 +187,8 @@ struct Reactor::Loop {
   }
 
   void push(Command c) {
+    if (c.kind == Command::kAdopt || c.kind == Command::kSpawn || c.kind == Command::kSpawned)
+      queued_children.fetch_add(1, std::memory_order_relaxed);
     bool was_empty;
     {
       std::lock_guard<std::mutex> lock(mu);
@@ -293,6 +295,9 @@ struct Reactor::Loop {
           break;
         case Command::kStop: stopping = true; break;
       }
+      // After child_count took the child in: the sum never dips below the truth.
+      if (c.kind == Command::kAdopt || c.kind == Command::kSpawn || c.kind == Command::kSpawned)
+        queued_children.fetch_sub(1, std::memory_order_relaxed);
     }
     pump_spawns();
   }
@@ -640,6 +645,10 @@ struct Reactor::Loop {
   std::vector<Command> queue;
   std::atomic<ChildId> next_id{1};
   std::atomic<size_t> child_count{0};
+  // Spawns and adopts pushed but not yet taken by the loop: children() counts
+  // them too, so a caller that spawns and then waits for zero children never
+  // sees zero before the loop has seen the child.
+  std::atomic<size_t> queued_children{0};
 
   std::mutex lifecycle;          // guards thread, started, stopped
   std::thread thread;
@@ -754,6 +763,9 @@ void Reactor::on_signals(const sigset_t& signals, std::function<void(int)> handl
   loop_->push(std::move(c));
 }
 
-size_t Reactor::children() const { return loop_->child_count.load(std::memory_order_relaxed); }
+size_t Reactor::children() const {
+  return loop_->child_count.load(std::memory_order_relaxed) +
+         loop_->queued_children.load(std::memory_order_relaxed);
+}
 
 }  // namespace ffleet

@@ -121,8 +121,8 @@ class Reactor {
   // them before starting any thread). A second call replaces the first.
   void on_signals(const sigset_t& signals, std::function<void(int signo)> handler);
 
-  // Children adopted and not yet reaped (released ones included), as of the
-  // reactor's last step: an adopt() still queued is not counted yet.
+  // Children spawned or adopted and not yet reaped (released ones included),
+  // counting those whose spawn() or adopt() the loop has not yet taken.
   size_t children() const;
 
  private:
