@@ -13,9 +13,22 @@
 
 namespace ffleet {
 
-namespace {
-
 using nlohmann::json;
+
+namespace {
+// Invalid UTF-8 from a process's output must not make a reply fail.
+std::string dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
+}  // namespace
+
+ControlReply control_ok(const json& body) { return ControlReply{0, "ok", dump(body)}; }
+
+ControlReply control_failure(const std::string& kind, const std::string& message, json extra) {
+  extra["error"] = message;
+  bool usage = kind == "bad_request" || kind == "invalid_file";
+  return ControlReply{usage ? 2 : 1, kind, dump(extra)};
+}
+
+namespace {
 
 struct control_state {
   ControlArgs args;
@@ -24,15 +37,10 @@ struct control_state {
 
 using control_ptr = control_actor::stateful_pointer<control_state>;
 
-// Invalid UTF-8 from a process's output must not make a reply fail.
-std::string dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
-
-ControlReply ok(const json& body) { return ControlReply{0, "ok", dump(body)}; }
+ControlReply ok(const json& body) { return control_ok(body); }
 
 ControlReply failure(const std::string& kind, const std::string& message, json extra = json::object()) {
-  extra["error"] = message;
-  bool usage = kind == "bad_request" || kind == "invalid_file";
-  return ControlReply{usage ? 2 : 1, kind, dump(extra)};
+  return control_failure(kind, message, std::move(extra));
 }
 
 ControlReply from_error(const caf::error& e) {

@@ -96,33 +96,29 @@ void begin_shutdown(sup_ptr self, StopMode mode) {
   maybe_finish_shutdown(self);
 }
 
-ReloadResult reload(sup_ptr self) {
+// Runs exactly the jobs of `fleet`: the difference by id (added, removed,
+// changed), unchanged jobs untouched. `source` names it in the log.
+ReloadResult apply_fleet(sup_ptr self, const FleetSpec& fleet, StopMode mode, const std::string& source) {
   auto& st = self->state;
   ReloadResult result;
   if (st.shutting_down) {
     result.errors.push_back("the fleet is shutting down");
     return result;
   }
-  auto loaded = load_job_file(st.args.path);
-  if (!loaded.ok()) {
-    for (auto& e : loaded.errors) result.errors.push_back(e.to_string());
-    log_error("", fmt::format("reload refused, the fleet is unchanged: {} error(s) in {}",
-                              result.errors.size(), st.args.path));
-    for (auto& e : result.errors) log_error("", e);
-    return result;
-  }
   std::map<std::string, const JobSpec*> wanted;
-  for (auto& spec : loaded.fleet->jobs) wanted[spec.id] = &spec;
+  for (auto& spec : fleet.jobs) wanted[spec.id] = &spec;
   for (auto i = st.jobs.begin(); i != st.jobs.end();) {
     if (wanted.count(i->first) == 0) {
       result.removed.push_back(i->first);
-      if (i->second.actor) let_go(self, i->second.actor, i->first, StopMode::graceful, "removed from the job file");
+      if (i->second.actor) let_go(self, i->second.actor, i->first, mode, "removed from the job file");
+      else if (st.args.released && !is_leaving(st, i->first))
+        self->send(st.args.released, released_atom::value, i->first);  // given up: nothing runs
       i = st.jobs.erase(i);
     } else {
       ++i;
     }
   }
-  for (auto& spec : loaded.fleet->jobs) {
+  for (auto& spec : fleet.jobs) {
     auto i = st.jobs.find(spec.id);
     if (i == st.jobs.end()) {
       result.added.push_back(spec.id);
@@ -140,9 +136,24 @@ ReloadResult reload(sup_ptr self) {
   event["removed"] = result.removed;
   event["changed"] = result.changed;
   emit(st.args.services.events, event);
-  log_info("", fmt::format("reloaded {}: {} added, {} removed, {} changed", st.args.path,
-                           result.added.size(), result.removed.size(), result.changed.size()));
+  log_info("", fmt::format("reloaded {}: {} added, {} removed, {} changed", source, result.added.size(),
+                           result.removed.size(), result.changed.size()));
   return result;
+}
+
+ReloadResult reload(sup_ptr self) {
+  auto& st = self->state;
+  if (st.shutting_down) return apply_fleet(self, {}, StopMode::graceful, st.args.path);  // refused, says why
+  auto loaded = load_job_file(st.args.path);
+  if (!loaded.ok()) {
+    ReloadResult result;
+    for (auto& e : loaded.errors) result.errors.push_back(e.to_string());
+    log_error("", fmt::format("reload refused, the fleet is unchanged: {} error(s) in {}",
+                              result.errors.size(), st.args.path));
+    for (auto& e : result.errors) log_error("", e);
+    return result;
+  }
+  return apply_fleet(self, *loaded.fleet, StopMode::graceful, st.args.path);
 }
 
 // The job actor crashed more than max_crashes times within crash_window (the
@@ -179,6 +190,7 @@ void on_job_down(sup_ptr self, const caf::down_msg& dm) {
   if (leaving != st.leaving.end()) {
     std::string id = leaving->second;
     st.leaving.erase(leaving);
+    if (st.args.released && !is_leaving(st, id)) self->send(st.args.released, released_atom::value, id);
     auto i = std::find_if(st.jobs.begin(), st.jobs.end(), is_source);
     if (i != st.jobs.end()) st.jobs.erase(i);
     // Its process has ended: a job of the same id added meanwhile may start.
@@ -339,6 +351,9 @@ supervisor_actor::behavior_type supervisor_impl(sup_ptr self, SupervisorArgs arg
       [=](logs_atom a, const std::string& id, uint32_t n) { return forward<std::vector<LogEntry>>(self, id, a, n); },
       [=](report_atom a, const std::string& id) { return forward<std::vector<RunReport>>(self, id, a); },
       [=](reload_atom) { return reload(self); },
+      [=](apply_atom, const FleetSpec& fleet, bool immediate) {
+        return apply_fleet(self, fleet, immediate ? StopMode::immediate : StopMode::graceful, "the cluster's placement");
+      },
       [=](jobs_atom) {
         std::vector<std::string> ids;
         for (auto& kv : self->state.jobs) ids.push_back(kv.first);

@@ -10,7 +10,9 @@
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
 #include <memory>
+#include <sstream>
 
 #include <caf/all.hpp>
 #include <nlohmann/json.hpp>
@@ -19,6 +21,7 @@
 #include "app/commands.hpp"
 #include "app/control_plane.hpp"
 #include "app/ctl_client.hpp"
+#include "app/nodes_table.hpp"
 #include "app/report_text.hpp"
 #include "app/status_table.hpp"
 #include "src/control/command_table.hpp"
@@ -32,7 +35,8 @@ namespace {
 struct CtlOptions {
   std::string connect = "127.0.0.1:7400";
   std::string token_file;
-  std::string id;
+  std::string id;    // a job id, or a node name for drain/uncordon/forget
+  std::string file;  // apply
   bool json = false;
   bool raw = false;
   uint32_t lines = default_log_lines;
@@ -77,7 +81,7 @@ int show_failure(const ControlReply& reply) {
 
 int show(const std::string& command, const CtlOptions& opt, const ControlReply& reply) {
   if (reply.kind != "ok") return show_failure(reply);
-  bool raw_json = opt.json && (command == "status" || command == "report");
+  bool raw_json = opt.json && (command == "status" || command == "report" || command == "nodes");
   if (raw_json) {
     print(reply.body + "\n");
     return exit_ok;
@@ -90,7 +94,8 @@ int show(const std::string& command, const CtlOptions& opt, const ControlReply& 
   if (command == "status") print_for_people(format_status_table(body, terminal_width()), false);
   else if (command == "logs") print_for_people(format_log(body), opt.raw);
   else if (command == "report") print_for_people(format_reports(body), false);
-  else if (command == "reload")
+  else if (command == "nodes") print_for_people(format_nodes_table(body), false);
+  else if (command == "reload" || command == "apply")
     print("added: " + id_list(body["added"]) + "\nremoved: " + id_list(body["removed"]) +
           "\nchanged: " + id_list(body["changed"]) + "\n");
   else if (body.contains("job"))
@@ -115,6 +120,17 @@ int run_ctl(const CtlOptions& opt, const std::string& command) {
   }
   std::vector<std::string> words = {command};
   if (!opt.id.empty()) words.push_back(opt.id);
+  if (command == "apply") {  // the file is read here, on the client's side
+    std::ifstream in(opt.file);
+    if (!in) {
+      std::fprintf(stderr, "ffleet ctl: cannot read %s\n", opt.file.c_str());
+      return exit_usage;
+    }
+    std::stringstream text;
+    text << in.rdbuf();
+    words.push_back(opt.file);
+    words.push_back(text.str());
+  }
   if (command == "logs") words.push_back(std::to_string(opt.lines));
 
   CallOutcome outcome;
@@ -159,6 +175,18 @@ std::function<int()> add_ctl_command(CLI::App& app) {
   cmd->get_subcommand("report")->add_flag("--json", opt->json, "Print the run reports as JSON");
   cmd->get_subcommand("logs")->add_flag(
       "--raw", opt->raw, "Print control characters as they are (on a terminal they are escaped: \\n, \\x1b)");
+
+  // The cluster's commands (docs/cluster.md); a single node refuses them.
+  auto* nodes = cmd->add_subcommand("nodes", "Cluster: list the nodes, their state and job counts");
+  nodes->add_flag("--json", opt->json, "Print the nodes as JSON");
+  cmd->add_subcommand("apply", "Cluster: apply a job file (read here) to the whole cluster")
+      ->add_option("FILE", opt->file, "The job file")
+      ->required();
+  for (auto [name, help] : {std::pair{"drain", "Cluster: move every job off NODE, place nothing new there"},
+                            std::pair{"uncordon", "Cluster: let NODE take jobs again"},
+                            std::pair{"forget", "Cluster: remove a down NODE from the list"}}) {
+    cmd->add_subcommand(name, help)->add_option("NODE", opt->id, "A node name")->required();
+  }
 
   return [opt, cmd] {
     auto chosen = cmd->get_subcommands();

@@ -20,12 +20,17 @@
 #include <caf/all.hpp>
 #include <caf/io/all.hpp>
 
+#include "actors/cluster/cluster_control.hpp"
+#include "actors/cluster/node_agent.hpp"
+#include "actors/control.hpp"
 #include "actors/events.hpp"
 #include "actors/sampler.hpp"
 #include "actors/supervisor.hpp"
 #include "app/commands.hpp"
 #include "app/control_plane.hpp"
+#include "app/cluster_options.hpp"
 #include "config/loader.hpp"
+#include "src/cluster/process_fence.hpp"
 #include "src/util/logging.hpp"
 #include "src/process/reactor.hpp"
 #include "src/process/spawner.hpp"
@@ -45,6 +50,7 @@ struct RunOptions {
   int coalesce_ms = 100;
   int sample_ms = 1000;
   std::string scheduler = "sharing";
+  ClusterOptions cluster;  // empty endpoints: a single node, as before
 };
 
 int run_fleet(const RunOptions& opt) {
@@ -94,10 +100,37 @@ int run_fleet(const RunOptions& opt) {
     std::fclose(events);
   }
 
-  auto loaded = load_job_file(opt.file);
-  if (!loaded.ok()) {
-    for (auto& e : loaded.errors) std::fprintf(stderr, "%s\n", e.to_string().c_str());
+  const bool clustered = !opt.cluster.endpoints.empty();
+  ClusterSettings cluster;
+  if (clustered) {
+    if (auto problem = resolve_cluster_options(opt.cluster, opt.control, cluster); !problem.empty()) {
+      std::fprintf(stderr, "ffleet run: %s\n", problem.c_str());
+      return exit_usage;
+    }
+  } else if (opt.file.empty()) {
+    std::fprintf(stderr, "ffleet run: a job file is required (or --cluster to join a cluster)\n");
     return exit_usage;
+  }
+  // A cluster node checks its file too, even if the cluster has one already:
+  // an invalid file is a mistake to report at once, not at the next reload.
+  LoadResult loaded;
+  if (!opt.file.empty()) {
+    loaded = load_job_file(opt.file);
+    if (!loaded.ok()) {
+      for (auto& e : loaded.errors) std::fprintf(stderr, "%s\n", e.to_string().c_str());
+      return exit_usage;
+    }
+  }
+
+  // The fence guard is forked now, before any thread exists.
+  std::shared_ptr<cluster::ProcessFence> fence;
+  if (clustered) {
+    std::string error;
+    fence = cluster::ProcessFence::start(&error);
+    if (!fence) {
+      std::fprintf(stderr, "ffleet run: cannot start the fence guard: %s\n", error.c_str());
+      return exit_runtime_failure;
+    }
   }
 
   caf::actor_system_config cfg;
@@ -122,24 +155,59 @@ int run_fleet(const RunOptions& opt) {
   services.events = spawn_events(sys, opt.events);
   services.sampler = spawn_sampler(sys, std::chrono::milliseconds(opt.sample_ms));
 
+  // A cluster node's supervisor starts empty: the agent hands it the jobs
+  // placed on this node once it has claimed them.
+  node_agent_actor agent;
   SupervisorArgs args;
   args.path = opt.file;
-  args.fleet = std::move(*loaded.fleet);
+  if (!clustered) args.fleet = std::move(*loaded.fleet);
   args.services = services;
+  if (clustered) {
+    NodeAgentArgs agent_args;
+    agent_args.endpoints = cluster.endpoints;
+    agent_args.info = cluster.info;
+    agent_args.lease_ttl = cluster.lease_ttl;
+    agent_args.file = opt.file;
+    agent_args.events = services.events;
+    agent_args.guard = fence;
+    agent = spawn_node_agent(sys, std::move(agent_args));
+    args.released = agent;
+  }
   auto supervisor = spawn_supervisor(sys, std::move(args));
-  reactor.on_signals(signals, [supervisor](int signo) {
-    caf::anon_send(supervisor, signal_atom::value, static_cast<int32_t>(signo));
-  });
+  if (clustered) {
+    // SIGINT/SIGTERM are a clean leave, SIGHUP applies the file to the cluster.
+    reactor.on_signals(signals, [agent](int signo) {
+      caf::anon_send(agent, signal_atom::value, static_cast<int32_t>(signo));
+    });
+  } else {
+    reactor.on_signals(signals, [supervisor](int signo) {
+      caf::anon_send(supervisor, signal_atom::value, static_cast<int32_t>(signo));
+    });
+  }
 
   int rc = exit_ok;
-  auto plane = start_control_plane(sys, supervisor, services.events, control);
+  std::unique_ptr<ControlPlane> plane;
+  if (clustered) {
+    auto make_control = [&](const std::string& token) {
+      ControlArgs local;
+      local.supervisor = supervisor;
+      local.token = token;
+      return spawn_cluster_control(sys, ClusterControlArgs{spawn_control(sys, std::move(local)), agent, token});
+    };
+    plane = start_control_plane(sys, make_control, services.events, control);
+  } else {
+    plane = start_control_plane(sys, supervisor, services.events, control);
+  }
   if (!plane) {
     anon_send(supervisor, shutdown_atom::value, StopMode::graceful);
     rc = exit_runtime_failure;
+  } else if (clustered) {
+    caf::anon_send(agent, start_atom::value, supervisor);
   }
   {
     caf::scoped_actor self{sys};
     self->wait_for(supervisor);
+    if (agent) self->wait_for(agent);  // it quits once the supervisor is gone
     plane.reset();  // stops HTTP and unpublishes the control actor
     self->request(services.events, std::chrono::seconds(5), close_atom::value)
         .receive([](bool) {}, [](caf::error&) {});
@@ -148,6 +216,7 @@ int run_fleet(const RunOptions& opt) {
   reactor.on_signals(signals, nullptr);  // drops the last handle the reactor holds
   services = Services{};
   supervisor = nullptr;
+  agent = nullptr;
   sys.await_all_actors_done();
   reactor.stop();
   set_fence_guard(nullptr);
@@ -159,7 +228,7 @@ int run_fleet(const RunOptions& opt) {
 std::function<int()> add_run_command(CLI::App& app) {
   auto opt = std::make_shared<RunOptions>();
   auto* cmd = app.add_subcommand("run", "Run the fleet of a job file in the foreground");
-  cmd->add_option("FILE", opt->file, "The job file (YAML)")->required();
+  cmd->add_option("FILE", opt->file, "The job file (YAML); optional for a cluster node");
   cmd->add_option("--events", opt->events, "Append events as JSON lines to PATH (- = stdout)");
   cmd->add_option("--control", opt->control, "Where `ffleet ctl` reaches the daemon (HOST:PORT)")->capture_default_str();
   cmd->add_option("--http", opt->http, "Serve the HTTP API, metrics and dashboard on HOST:PORT (off by default)");
@@ -179,6 +248,7 @@ std::function<int()> add_run_command(CLI::App& app) {
   cmd->add_option("--scheduler", opt->scheduler, "CAF scheduler policy: sharing|stealing")
       ->check(CLI::IsMember({"sharing", "stealing"}))
       ->group("");  // hidden: for benchmarks
+  add_cluster_options(*cmd, opt->cluster);
   return [opt] { return run_fleet(*opt); };
 }
 

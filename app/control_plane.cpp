@@ -86,6 +86,8 @@ class RunningControlPlane : public ControlPlane {
     caf::anon_send_exit(control_, caf::exit_reason::user_shutdown);
   }
 
+  uint16_t control_port() const override { return relay_ ? relay_->port() : 0; }
+
   bool open_control(const HostPort& at) {
     std::string error;
     // CAF files the control actor under the relay's own port, known only
@@ -136,6 +138,17 @@ std::string resolve_control_options(ControlOptions& options) {
 
 std::unique_ptr<ControlPlane> start_control_plane(caf::actor_system& sys, supervisor_actor supervisor,
                                                   events_actor events, const ControlOptions& given) {
+  auto make_control = [&](const std::string& token) {
+    ControlArgs args;
+    args.supervisor = supervisor;
+    args.token = token;
+    return spawn_control(sys, std::move(args));
+  };
+  return start_control_plane(sys, make_control, std::move(events), given);
+}
+
+std::unique_ptr<ControlPlane> start_control_plane(caf::actor_system& sys, const ControlFactory& make_control,
+                                                  events_actor events, const ControlOptions& given) {
   // Checked again here so that no caller can open an unprotected endpoint.
   ControlOptions options = given;
   if (auto problem = resolve_control_options(options); !problem.empty()) {
@@ -143,10 +156,7 @@ std::unique_ptr<ControlPlane> start_control_plane(caf::actor_system& sys, superv
     return nullptr;
   }
   if (!options.token.empty()) log_info("", "control: a token is required for every command");
-  ControlArgs args;
-  args.supervisor = std::move(supervisor);
-  args.token = options.token;
-  auto plane = std::make_unique<RunningControlPlane>(sys, spawn_control(sys, std::move(args)));
+  auto plane = std::make_unique<RunningControlPlane>(sys, make_control(options.token));
   if (!options.control.empty() && !plane->open_control(*parse_host_port(options.control, nullptr)))
     return nullptr;
   if (!options.http.empty() && !plane->open_http(*parse_host_port(options.http, nullptr), events, options.token))

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -43,10 +44,19 @@ std::string resolve_control_options(ControlOptions& options);
 class ControlPlane {
  public:
   virtual ~ControlPlane() = default;
+  // The port the control endpoint listens on (the kernel's pick for port 0);
+  // 0 when it is off.
+  virtual uint16_t control_port() const = 0;
 };
 
 // Opens the endpoints; null (after logging why) when one cannot be opened.
 std::unique_ptr<ControlPlane> start_control_plane(caf::actor_system& sys, supervisor_actor supervisor,
+                                                  events_actor events, const ControlOptions& options);
+
+// The same with another control actor behind the endpoints (a cluster
+// node's), made once the token is known.
+using ControlFactory = std::function<control_actor(const std::string& token)>;
+std::unique_ptr<ControlPlane> start_control_plane(caf::actor_system& sys, const ControlFactory& make_control,
                                                   events_actor events, const ControlOptions& options);
 
 }  // namespace ffleet

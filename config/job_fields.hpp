@@ -60,6 +60,8 @@ struct JobFields {
   std::optional<std::string> cwd;
   std::optional<size_t> log_lines;
   std::optional<size_t> history;
+  std::optional<std::string> node;
+  std::optional<std::map<std::string, std::string>> node_labels;
 
   // A command is `args` (even empty: the binary may need none) or at least
   // one input or output; global `options` alone run nothing.

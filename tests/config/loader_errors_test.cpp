@@ -387,3 +387,16 @@ TEST_CASE("errors: hostile input never crashes", "[loader][errors]") {
   CHECK_FALSE(ffleet_test::load("\xff\xfe\x00garbage").ok());
   CHECK_FALSE(ffleet_test::load("version: 1\njobs:\n  - &a {id: x, args: []}\n  - *a\n").ok());  // duplicate id
 }
+
+TEST_CASE("loader errors: a bad node name and node_labels that are not a map", "[loader][cluster]") {
+  auto errors = ffleet_test::errors_of(R"(version: 1
+jobs:
+  - {id: a, args: [], node: "bad name"}
+  - {id: b, args: [], node_labels: [gpu]}
+)");
+  REQUIRE(errors.size() == 2);
+  CHECK(errors[0].rfind("jobs.yaml:3:", 0) == 0);
+  CHECK(errors[0].find("bad node name") != std::string::npos);
+  CHECK(errors[1].rfind("jobs.yaml:4:", 0) == 0);
+  CHECK(errors[1].find("\"node_labels\" must be a map") != std::string::npos);
+}

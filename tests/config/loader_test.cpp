@@ -385,3 +385,24 @@ TEST_CASE("loader: load_job_file reads a file and names it in the fleet and in e
   REQUIRE(directory.errors.size() == 1);
   CHECK(directory.errors[0].to_string() == "/tmp: cannot read: Is a directory");
 }
+
+TEST_CASE("loader: node and node_labels, from defaults or the job, placeholders expanded", "[loader][cluster]") {
+  auto fleet = fleet_of(R"(version: 1
+defaults:
+  node_labels: {gpu: nvenc}
+jobs:
+  - {id: a, args: []}
+  - {id: b, args: [], node: n2, node_labels: {}}
+)");
+  REQUIRE(fleet.jobs.size() == 2);
+  CHECK(fleet.jobs[0].node.empty());
+  CHECK(fleet.jobs[0].node_labels == std::map<std::string, std::string>{{"gpu", "nvenc"}});
+  CHECK(fleet.jobs[1].node == "n2");
+  CHECK(fleet.jobs[1].node_labels.empty());
+  // Where a job runs is not what it runs: a single node does not restart it.
+  CHECK(fleet.jobs[0] == JobSpec(fleet.jobs[0]));
+  JobSpec moved = fleet.jobs[0];
+  moved.node = "n3";
+  CHECK(moved == fleet.jobs[0]);
+  CHECK_FALSE(ffleet::same_job_and_placement(moved, fleet.jobs[0]));
+}
