@@ -23,6 +23,7 @@
 
 namespace ffleet {
 
+using renew_atom = caf::atom_constant<caf::atom("renew")>;  // the agent's own timer: renew, fence, lead
 using watch_atom = caf::atom_constant<caf::atom("watch")>;
 using link_atom = caf::atom_constant<caf::atom("link")>;
 using snapshot_atom = caf::atom_constant<caf::atom("snapshot")>;
@@ -59,7 +60,7 @@ namespace ffleet {
 // the jobs placed here through the supervisor, and is the leader when elected.
 using node_agent_actor = caf::typed_actor<
     caf::reacts_to<start_atom, supervisor_actor>,  // the supervisor to drive; nothing happens before it
-    caf::reacts_to<tick_atom>,
+    caf::reacts_to<renew_atom>,
     caf::reacts_to<watch_atom, WatchBatch>,
     caf::reacts_to<link_atom, bool, std::string>,  // watch connected?, why not
     caf::reacts_to<resync_atom>,                   // the watch lost history: read everything again

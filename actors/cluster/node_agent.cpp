@@ -369,7 +369,7 @@ void on_tick(agent_ptr self) {
   campaign(self);
   lead(self);
   reconcile(self);
-  if (st.phase != Phase::left) self->delayed_send(self, tick_interval, tick_atom::value);
+  if (st.phase != Phase::left) self->delayed_send(self, tick_interval, renew_atom::value);
 }
 
 // ---- operators' changes -----------------------------------------------------------
@@ -445,9 +445,9 @@ node_agent_actor::behavior_type agent_impl(agent_ptr self, NodeAgentArgs args) {
       [=](start_atom, supervisor_actor supervisor) {
         self->state.supervisor = supervisor;
         self->monitor(supervisor);
-        self->send(self, tick_atom::value);
+        self->send(self, renew_atom::value);
       },
-      [=](tick_atom) { on_tick(self); },
+      [=](renew_atom) { on_tick(self); },
       [=](watch_atom, WatchBatch& batch) {
         auto& st = self->state;
         for (auto& e : batch.events)
