@@ -3,6 +3,7 @@
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
 FUZZ_BUILD ?= build-fuzz
+PACKAGE_BUILD ?= build-package
 FUZZ_SECONDS ?= 600
 SOAK_MINUTES ?= 30
 SOAK_JOBS  ?= 1000
@@ -16,9 +17,11 @@ all: build
 deps:
 	@bash scripts/install-deps.sh
 
-# The dashboard test drives the page in headless Chromium.
+# Tools some tests drive (README, "For the tests only"): headless Chromium,
+# promtool, node and npm (kept when the machine has them: Debian's npm pulls hundreds of packages), python3's jsonschema.
 test-deps:
-	@bash scripts/install-deps.sh chromium
+	@bash scripts/install-deps.sh chromium prometheus python3-jsonschema python3-yaml \
+	  $$(command -v npm >/dev/null || echo nodejs npm)
 
 $(BUILD)/build.ninja:
 	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_FLAGS)
@@ -39,16 +42,19 @@ test-asan: deps test-deps
 	cmake --build $(ASAN_BUILD) -j $(JOBS)
 	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest --output-on-failure -j $(JOBS)
 
-# The Debian package: $(BUILD)/ffleet_<version>_<arch>.deb (installs under /usr and /etc).
+# The Debian package: $(PACKAGE_BUILD)/ffleet_<version>_<arch>.deb (installs
+# under /usr and /etc). A build dir of its own: the prefix /usr is configured
+# there, and neither tests nor benchmarks are built, so $(BUILD) stays as it was.
 package: deps
-	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_INSTALL_PREFIX=/usr $(CMAKE_FLAGS)
-	cmake --build $(BUILD) -j $(JOBS) --target package
+	cmake -S . -B $(PACKAGE_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_INSTALL_PREFIX=/usr \
+	  -DFFLEET_TESTS=OFF -DFFLEET_BENCH=OFF $(CMAKE_FLAGS)
+	cmake --build $(PACKAGE_BUILD) -j $(JOBS) --target package
 
 # Builds the package, installs it with dpkg (root), checks PATH, man page,
 # unit (systemd-analyze verify, security), completions. CI runs it.
 package-test: deps
 	@bash scripts/install-deps.sh zsh dpkg-dev man-db
-	@bash scripts/package-test.sh $(BUILD)
+	@bash scripts/package-test.sh $(PACKAGE_BUILD)
 
 bench: build
 	@bash bench/run-all.sh $(BUILD)
@@ -69,4 +75,4 @@ soak: build
 	  --jobs $(SOAK_JOBS) --minutes $(SOAK_MINUTES)
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD) $(PACKAGE_BUILD)

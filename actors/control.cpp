@@ -7,15 +7,29 @@
 #include "src/util/logging.hpp"
 #include "src/control/command_table.hpp"
 #include "src/control/metrics_format.hpp"
-#include "src/process/proc_sampler.hpp"
+#include "src/control/build_info.hpp"
+#include "src/process/self_usage.hpp"
 #include "src/control/token.hpp"
 #include "src/control/write_error_metrics.hpp"
 
 namespace ffleet {
 
-namespace {
-
 using nlohmann::json;
+
+namespace {
+// Invalid UTF-8 from a process's output must not make a reply fail.
+std::string dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
+}  // namespace
+
+ControlReply control_ok(const json& body) { return ControlReply{0, "ok", dump(body)}; }
+
+ControlReply control_failure(const std::string& kind, const std::string& message, json extra) {
+  extra["error"] = message;
+  bool usage = kind == "bad_request" || kind == "invalid_file";
+  return ControlReply{usage ? 2 : 1, kind, dump(extra)};
+}
+
+namespace {
 
 struct control_state {
   ControlArgs args;
@@ -24,15 +38,10 @@ struct control_state {
 
 using control_ptr = control_actor::stateful_pointer<control_state>;
 
-// Invalid UTF-8 from a process's output must not make a reply fail.
-std::string dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
-
-ControlReply ok(const json& body) { return ControlReply{0, "ok", dump(body)}; }
+ControlReply ok(const json& body) { return control_ok(body); }
 
 ControlReply failure(const std::string& kind, const std::string& message, json extra = json::object()) {
-  extra["error"] = message;
-  bool usage = kind == "bad_request" || kind == "invalid_file";
-  return ControlReply{usage ? 2 : 1, kind, dump(extra)};
+  return control_failure(kind, message, std::move(extra));
 }
 
 ControlReply from_error(const caf::error& e) {
@@ -156,10 +165,9 @@ caf::result<ControlReply> metrics(control_ptr self) {
     self->request(self->state.args.supervisor, self->state.args.query_timeout, status_atom::value)
         .then(
             [=](std::vector<JobStatus>& all) mutable {
-              auto usage = ProcSampler::self_usage();
-              promise.deliver(ControlReply{0, "ok",
-                                           format_metrics(all, ProcessUsage{usage.cpu_seconds, usage.rss_bytes}) +
-                                               format_write_error_metrics(counts, all)});
+              auto text = format_write_error_metrics(counts, all);
+              text = format_metrics(MetricsInput{std::move(all), read_self_usage(), ffleet_version()}) + text;
+              promise.deliver(ControlReply{0, "ok", std::move(text)});
             },
             [=](caf::error& e) mutable { promise.deliver(from_error(e)); });
   });

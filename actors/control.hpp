@@ -12,6 +12,8 @@
 #include <chrono>
 #include <string>
 
+#include <nlohmann/json.hpp>
+
 #include "actors/messages.hpp"
 #include "src/control/command_table.hpp"
 
@@ -30,6 +32,12 @@ struct ControlArgs {
 };
 
 control_actor spawn_control(caf::actor_system& sys, ControlArgs args);
+
+// Replies as the control actor makes them: a JSON body on success; on failure
+// {"error": message, ...extra} with the exit code that `kind` implies.
+ControlReply control_ok(const nlohmann::json& body);
+ControlReply control_failure(const std::string& kind, const std::string& message,
+                             nlohmann::json extra = nlohmann::json::object());
 
 // How long a client should wait for any reply: longer than the control
 // actor's own longest wait, so the client sees the daemon's answer (even a

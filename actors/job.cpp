@@ -37,6 +37,7 @@ struct Run {
   staler_actor staler;   // none when stale_timeout is off
   limiter_actor limiter;
   Clock::time_point started;
+  WallClock::time_point started_wall;
   std::string stop_reason;  // set when ffleet ended the run (operator, stale, limit, ...)
   bool limit_kill = false;
   ResourceStats usage;      // from the limiter, for the run report
@@ -77,6 +78,11 @@ struct job_state {
   JobJournal journal{100, 5};
   double cpu = 0;
   uint64_t memory = 0;
+  // Counters that only grow, over all runs. CPU time is summed from the
+  // sampler's readings (percent over the time between two of them).
+  double cpu_seconds = 0;
+  std::optional<Clock::time_point> cpu_sampled_at;
+  uint64_t frames_of_past_runs = 0;
   RestartPolicy policy{RestartSettings{}};
   Timer reconnect;
   Timer timeout;  // the job's `timeout`: armed at a start, kept across restarts
@@ -181,6 +187,7 @@ Run request_child(job_ptr self) {
   Run run;
   run.number = st.run_counter;
   run.started = Clock::now();
+  run.started_wall = WallClock::now();
   ChildId id = reactor->reserve_id();
   run.waiter = spawn_waiter(self, WaiterArgs{me, run.number, reactor, id, st.spec.stop_timeout});
   auto notify_every = stale_notify_interval(st.spec.stale_timeout);
@@ -223,6 +230,8 @@ void start_run(job_ptr self) {
   st.reconnect.cancel();
   ++st.run_counter;
   set_state(self, State::starting, "");
+  if (auto& last = st.journal.last_progress()) st.frames_of_past_runs += static_cast<uint64_t>(std::max<int64_t>(last->frame, 0));
+  st.cpu_sampled_at.reset();
   st.journal.run_started(st.run_counter, WallClock::now());
   st.run = request_child(self);
 }
@@ -367,6 +376,15 @@ JobStatus build_status(job_ptr self, LiveOutput output) {
   s.restarts = st.restarts;
   s.stale_kills = st.stale_kills;
   s.limit_kills = st.limit_kills;
+  s.cpu_seconds_total = st.cpu_seconds;
+  // The frames of the past runs plus those of the progress shown (the
+  // current run's, or the last run's when none runs).
+  s.frames_total = st.frames_of_past_runs + (s.progress ? static_cast<uint64_t>(std::max<int64_t>(s.progress->frame, 0)) : 0);
+  if (st.run) s.process_started = st.run->started_wall;
+  if (auto* last = st.journal.last_report()) {
+    s.exit_code = last->exit_code;
+    s.exit_signal = last->signal;
+  }
   s.log_file_dropped_lines = st.log_file.dropped();
   return s;
 }
@@ -488,6 +506,9 @@ void on_stale(job_ptr self, const Stale& stale) {
 void on_usage(job_ptr self, const RunUsage& usage) {
   auto& st = self->state;
   if (!is_current(st, usage.run)) return;
+  auto now = Clock::now();
+  if (st.cpu_sampled_at) st.cpu_seconds += usage.now.cpu_percent / 100 * seconds_between(*st.cpu_sampled_at, now);
+  st.cpu_sampled_at = now;
   st.cpu = usage.now.cpu_percent;
   st.memory = usage.now.rss_bytes;
   st.run->usage = usage.so_far;
@@ -521,13 +542,7 @@ void on_timeout_due(job_ptr self, uint64_t gen) {
 // the current one before dying; the supervisor then restarts the job.
 caf::error on_exception(job_ptr self, std::exception_ptr& ep) {
   auto& st = self->state;
-  std::string what = "unknown exception";
-  try {
-    std::rethrow_exception(ep);
-  } catch (const std::exception& e) {
-    what = e.what();
-  } catch (...) {
-  }
+  std::string what = exception_text(ep, "unknown exception");
   log_error(st.spec.id, "job actor crashed: " + what);
   if (st.run) self->send(st.run->waiter, sigkill_atom::value);
   return caf::make_error(caf::sec::runtime_error, what);

@@ -79,6 +79,8 @@ using subscribe_atom = caf::atom_constant<caf::atom("subscribe")>;
 using close_atom = caf::atom_constant<caf::atom("close")>;    // events, log writer: flush and close files
 using write_atom = caf::atom_constant<caf::atom("write")>;    // job -> log writer: append lines to the job's file
 using errors_atom = caf::atom_constant<caf::atom("errors")>;  // events, log writer: failed writes so far
+using apply_atom = caf::atom_constant<caf::atom("apply")>;        // a cluster node: run exactly these jobs
+using released_atom = caf::atom_constant<caf::atom("released")>;  // supervisor -> node agent: a job let go has ended
 
 // ---- errors ---------------------------------------------------------------------
 enum class errc : uint8_t { unknown_job = 1, refused = 2 };
@@ -328,8 +330,15 @@ using job_actor = caf::typed_actor<
     caf::reacts_to<reconnect_atom, uint64_t>,
     caf::reacts_to<timeout_atom, uint64_t>>;
 
+// Told by the supervisor when a job it let go (apply without it) has ended
+// for good: its process is gone. A cluster node releases its claim then.
+using released_listener_actor = caf::typed_actor<caf::reacts_to<released_atom, std::string>>;
+
 // The root: owns the jobs of the job file.
 using supervisor_actor = caf::typed_actor<
+    // a cluster node: run exactly these jobs (a diff by id, as a reload);
+    // bool: jobs that go are killed at once (fencing) instead of stopped
+    caf::replies_to<apply_atom, FleetSpec, bool>::with<ReloadResult>,
     caf::replies_to<status_atom>::with<std::vector<JobStatus>>,
     caf::replies_to<status_atom, std::string>::with<JobStatus>,
     caf::replies_to<start_atom, std::string>::with<CommandResult>,

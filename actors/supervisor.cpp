@@ -21,17 +21,19 @@ constexpr auto query_timeout = std::chrono::seconds(10);
 
 struct JobEntry {
   JobSpec spec;
-  job_actor actor;  // none once the supervisor gave up on it
+  job_actor actor;  // none once the supervisor gave up on it, or while it waits (below)
   std::deque<Clock::time_point> crashes;
   std::optional<JobStatus> given_up;  // what status shows after the supervisor gave up
+  bool waits_for_predecessor = false;  // see add_job
 };
 
 struct supervisor_state {
   SupervisorArgs args;
   std::map<std::string, JobEntry> jobs;
-  // Jobs told to go (removed by a reload, or all at shutdown); their normal
-  // exit is expected. Keyed by actor address, ids may be reused meanwhile.
-  std::vector<caf::actor_addr> leaving;
+  // Jobs told to go (removed by a reload, or all at shutdown) -> their id;
+  // their normal exit is expected. A job actor ends only after its process
+  // has, so while an id is here a process of that id may still run.
+  std::map<caf::actor_addr, std::string> leaving;
   bool shutting_down = false;
   int shutdown_signals = 0;
   static inline const char* name = "supervisor";
@@ -39,17 +41,32 @@ struct supervisor_state {
 
 using sup_ptr = supervisor_actor::stateful_pointer<supervisor_state>;
 
-void add_job(sup_ptr self, const JobSpec& spec) {
-  auto actor = spawn_job(self->system(), spec, self->state.args.services);
-  self->monitor(actor);
-  auto& entry = self->state.jobs[spec.id];
-  entry.spec = spec;
-  entry.actor = actor;
-  entry.given_up.reset();
+bool is_leaving(const supervisor_state& st, const std::string& id) {
+  for (auto& kv : st.leaving)
+    if (kv.second == id) return true;
+  return false;
 }
 
-void let_go(sup_ptr self, const job_actor& actor, StopMode mode, const std::string& reason) {
-  self->state.leaving.push_back(actor.address());
+// One process per id, always: a job whose id still has a process stopping
+// (removed by a reload and added back before that process ended) gets its
+// entry now but its actor only when the old one is gone (on_job_down).
+void add_job(sup_ptr self, const JobSpec& spec) {
+  auto& entry = self->state.jobs[spec.id];
+  entry.spec = spec;
+  entry.given_up.reset();
+  entry.waits_for_predecessor = is_leaving(self->state, spec.id);
+  if (entry.waits_for_predecessor) {
+    log_info(spec.id, "waiting for the previous process of this id to end");
+    entry.actor = nullptr;
+    return;
+  }
+  entry.actor = spawn_job(self->system(), spec, self->state.args.services);
+  self->monitor(entry.actor);
+}
+
+void let_go(sup_ptr self, const job_actor& actor, const std::string& id, StopMode mode,
+            const std::string& reason) {
+  self->state.leaving.emplace(actor.address(), id);
   self->send(actor, quit_atom::value, QuitOrder{mode, reason});
 }
 
@@ -71,42 +88,38 @@ void begin_shutdown(sup_ptr self, StopMode mode) {
   if (mode == StopMode::immediate) log_warn("", "stopping now: SIGKILL to every job");
   for (auto i = st.jobs.begin(); i != st.jobs.end();) {
     if (i->second.actor) {
-      let_go(self, i->second.actor, mode, "shutdown");
+      let_go(self, i->second.actor, i->first, mode, "shutdown");
       ++i;
     } else {
-      i = st.jobs.erase(i);  // given up: nothing runs
+      i = st.jobs.erase(i);  // given up or waiting: nothing runs
     }
   }
   maybe_finish_shutdown(self);
 }
 
-ReloadResult reload(sup_ptr self) {
+// Runs exactly the jobs of `fleet`: the difference by id (added, removed,
+// changed), unchanged jobs untouched. `source` names it in the log.
+ReloadResult apply_fleet(sup_ptr self, const FleetSpec& fleet, StopMode mode, const std::string& source) {
   auto& st = self->state;
   ReloadResult result;
   if (st.shutting_down) {
     result.errors.push_back("the fleet is shutting down");
     return result;
   }
-  auto loaded = load_job_file(st.args.path);
-  if (!loaded.ok()) {
-    for (auto& e : loaded.errors) result.errors.push_back(e.to_string());
-    log_error("", fmt::format("reload refused, the fleet is unchanged: {} error(s) in {}",
-                              result.errors.size(), st.args.path));
-    for (auto& e : result.errors) log_error("", e);
-    return result;
-  }
   std::map<std::string, const JobSpec*> wanted;
-  for (auto& spec : loaded.fleet->jobs) wanted[spec.id] = &spec;
+  for (auto& spec : fleet.jobs) wanted[spec.id] = &spec;
   for (auto i = st.jobs.begin(); i != st.jobs.end();) {
     if (wanted.count(i->first) == 0) {
       result.removed.push_back(i->first);
-      if (i->second.actor) let_go(self, i->second.actor, StopMode::graceful, "removed from the job file");
+      if (i->second.actor) let_go(self, i->second.actor, i->first, mode, "removed from the job file");
+      else if (st.args.released && !is_leaving(st, i->first))
+        self->send(st.args.released, released_atom::value, i->first);  // given up: nothing runs
       i = st.jobs.erase(i);
     } else {
       ++i;
     }
   }
-  for (auto& spec : loaded.fleet->jobs) {
+  for (auto& spec : fleet.jobs) {
     auto i = st.jobs.find(spec.id);
     if (i == st.jobs.end()) {
       result.added.push_back(spec.id);
@@ -115,7 +128,7 @@ ReloadResult reload(sup_ptr self) {
       result.changed.push_back(spec.id);
       i->second.spec = spec;
       if (i->second.actor) self->send(i->second.actor, update_atom::value, spec);
-      else add_job(self, spec);  // given up: a new definition gets a new job actor
+      else add_job(self, spec);  // given up: a new definition gets a new job actor (waiting: still waits)
     }
   }
   result.ok = true;
@@ -124,9 +137,24 @@ ReloadResult reload(sup_ptr self) {
   event["removed"] = result.removed;
   event["changed"] = result.changed;
   emit(st.args.services.events, event);
-  log_info("", fmt::format("reloaded {}: {} added, {} removed, {} changed", st.args.path,
-                           result.added.size(), result.removed.size(), result.changed.size()));
+  log_info("", fmt::format("reloaded {}: {} added, {} removed, {} changed", source, result.added.size(),
+                           result.removed.size(), result.changed.size()));
   return result;
+}
+
+ReloadResult reload(sup_ptr self) {
+  auto& st = self->state;
+  if (st.shutting_down) return apply_fleet(self, {}, StopMode::graceful, st.args.path);  // refused, says why
+  auto loaded = load_job_file(st.args.path);
+  if (!loaded.ok()) {
+    ReloadResult result;
+    for (auto& e : loaded.errors) result.errors.push_back(e.to_string());
+    log_error("", fmt::format("reload refused, the fleet is unchanged: {} error(s) in {}",
+                              result.errors.size(), st.args.path));
+    for (auto& e : result.errors) log_error("", e);
+    return result;
+  }
+  return apply_fleet(self, *loaded.fleet, StopMode::graceful, st.args.path);
 }
 
 // The job actor crashed more than max_crashes times within crash_window (the
@@ -159,11 +187,17 @@ void give_up_on(sup_ptr self, JobEntry& entry, const caf::error& last) {
 void on_job_down(sup_ptr self, const caf::down_msg& dm) {
   auto& st = self->state;
   auto is_source = [&](auto& kv) { return kv.second.actor && kv.second.actor.address() == dm.source; };
-  auto leaving = std::find(st.leaving.begin(), st.leaving.end(), dm.source);
+  auto leaving = st.leaving.find(dm.source);
   if (leaving != st.leaving.end()) {
+    std::string id = leaving->second;
     st.leaving.erase(leaving);
+    if (st.args.released && !is_leaving(st, id)) self->send(st.args.released, released_atom::value, id);
     auto i = std::find_if(st.jobs.begin(), st.jobs.end(), is_source);
     if (i != st.jobs.end()) st.jobs.erase(i);
+    // Its process has ended: a job of the same id added meanwhile may start.
+    auto waiting = st.jobs.find(id);
+    if (waiting != st.jobs.end() && waiting->second.waits_for_predecessor && !st.shutting_down)
+      add_job(self, waiting->second.spec);
     maybe_finish_shutdown(self);
     return;
   }
@@ -193,6 +227,23 @@ caf::error unknown_job(const std::string& id) {
   return make_error(errc::unknown_job, "unknown job \"" + id + "\"");
 }
 
+caf::error waits_for_predecessor(const JobEntry& entry) {
+  return make_error(errc::refused, "job \"" + entry.spec.id + "\" waits for the previous process of its id to end "
+                                   "(at most its stop_timeout); try again then");
+}
+
+// What status says of a job that waits for its predecessor: the previous
+// process is still finishing; this job has none yet.
+JobStatus waiting_status(const JobEntry& entry) {
+  JobStatus s;
+  s.id = entry.spec.id;
+  s.state = State::finishing;
+  s.order = entry.spec.autostart ? Order::start : Order::stop;
+  s.since = std::chrono::system_clock::now();
+  s.last_line = "ffleet: waiting for the previous process of this id to end";
+  return s;
+}
+
 caf::error not_supervised(const JobEntry& entry) {
   return make_error(errc::refused, entry.spec.id + " is not supervised (" + entry.given_up->gave_up_reason +
                                        "); `start " + entry.spec.id + "` brings it back");
@@ -204,13 +255,14 @@ template <class Reply, class... Ts>
 caf::result<Reply> forward(sup_ptr self, const std::string& id, Ts... xs) {
   auto* job = find_job(self, id);
   if (!job) return unknown_job(id);
-  if (!job->actor) return not_supervised(*job);
+  if (!job->actor) return job->waits_for_predecessor ? waits_for_predecessor(*job) : not_supervised(*job);
   return self->delegate(job->actor, xs...);
 }
 
 caf::result<JobStatus> one_status(sup_ptr self, const std::string& id) {
   auto* job = find_job(self, id);
   if (job && job->given_up) return *job->given_up;
+  if (job && job->waits_for_predecessor) return waiting_status(*job);
   return forward<JobStatus>(self, id, status_atom::value);
 }
 
@@ -252,8 +304,8 @@ caf::result<std::vector<JobStatus>> all_status(sup_ptr self) {
     promise.deliver(std::move(gather->statuses));
   };
   for (auto& kv : jobs) {
-    if (kv.second.given_up) {
-      gather->statuses.push_back(*kv.second.given_up);
+    if (kv.second.given_up || kv.second.waits_for_predecessor) {
+      gather->statuses.push_back(kv.second.given_up ? *kv.second.given_up : waiting_status(kv.second));
       done();
       continue;
     }
@@ -303,6 +355,9 @@ supervisor_actor::behavior_type supervisor_impl(sup_ptr self, SupervisorArgs arg
       },
       [=](report_atom a, const std::string& id) { return forward<std::vector<RunReport>>(self, id, a); },
       [=](reload_atom) { return reload(self); },
+      [=](apply_atom, const FleetSpec& fleet, bool immediate) {
+        return apply_fleet(self, fleet, immediate ? StopMode::immediate : StopMode::graceful, "the cluster's placement");
+      },
       [=](jobs_atom) {
         std::vector<std::string> ids;
         for (auto& kv : self->state.jobs) ids.push_back(kv.first);

@@ -20,6 +20,8 @@ struct SupervisorArgs {
   // Accept crash_atom, which makes a job actor throw: how the tests
   // exercise the restart of crashed job actors. Off in the daemon.
   bool fault_injection = false;
+  // A cluster node's agent: told when a job it took away has ended.
+  released_listener_actor released;
   // OTP-style restart intensity: a job actor that dies more than max_crashes
   // times within crash_window is not restarted; the job shows as given up
   // until `start ID` (or a reload that changes its definition).

@@ -1,8 +1,10 @@
 // `ffleet ctl`: talks to a running daemon over CAF networking (docs/control.md).
 //
-// One connection, one command, one reply, then exit with the reply's code:
-// 0 ok, 1 failure (unknown job, refused, daemon unreachable or lost), 2 usage
-// or an invalid job file on reload. The daemon sends JSON; this file only
+// One connection, one command, one reply (one per id for `start ID...` or
+// `--all`; a poll every follow_interval for `logs -f`), then exit with the
+// reply's code (the worst one for several ids): 0 ok, 1 failure (unknown
+// job, refused, daemon unreachable or lost), 2 usage or an invalid job file
+// on reload. The daemon sends JSON; this file only
 // decides how to show it.
 #include <sys/ioctl.h>
 #include <unistd.h>
@@ -11,8 +13,10 @@
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
 #include <limits>
 #include <memory>
+#include <sstream>
 #include <thread>
 
 #include <caf/all.hpp>
@@ -22,10 +26,12 @@
 #include "app/commands.hpp"
 #include "app/control_plane.hpp"
 #include "app/ctl_client.hpp"
+#include "app/nodes_table.hpp"
 #include "app/report_text.hpp"
 #include "app/status_table.hpp"
 #include "src/control/command_table.hpp"
 #include "src/control/token.hpp"
+#include "src/util/printable.hpp"
 
 namespace ffleet {
 
@@ -34,10 +40,12 @@ namespace {
 struct CtlOptions {
   std::string connect = "127.0.0.1:7400";
   std::string token_file;
-  std::string id;
+  std::string id;                // a job id, or a node name for drain/uncordon/forget
   std::vector<std::string> ids;  // start/stop/restart/kill
   bool all = false;              // start/stop/restart/kill every job
+  std::string file;              // apply
   bool json = false;
+  bool raw = false;
   bool follow = false;           // logs -f
   uint32_t lines = default_log_lines;
 };
@@ -58,6 +66,14 @@ size_t terminal_width() {
 
 void print(const std::string& text) { std::fwrite(text.data(), 1, text.size(), stdout); }
 
+// Text from the jobs (log lines, last lines, reasons) shown to a person: on
+// a terminal its control characters are escaped, so a job cannot move the
+// cursor, recolour or retitle the operator's terminal; to a pipe or file, or
+// with --raw, it goes as it came.
+void print_for_people(const std::string& text, bool raw) {
+  print(raw || !isatty(STDOUT_FILENO) ? text : escape_controls_by_line(text));
+}
+
 std::string id_list(const json& ids) {
   if (!ids.is_array() || ids.empty()) return "(none)";
   std::string out;
@@ -76,7 +92,7 @@ int show_failure(const ControlReply& reply) {
 
 int show(const std::string& command, const CtlOptions& opt, const ControlReply& reply) {
   if (reply.kind != "ok") return show_failure(reply);
-  bool raw_json = opt.json && (command == "status" || command == "report");
+  bool raw_json = opt.json && (command == "status" || command == "report" || command == "nodes");
   if (raw_json) {
     print(reply.body + "\n");
     return exit_ok;
@@ -86,10 +102,11 @@ int show(const std::string& command, const CtlOptions& opt, const ControlReply& 
     print(reply.body + "\n");
     return exit_ok;
   }
-  if (command == "status") print(format_status_table(body, terminal_width()));
-  else if (command == "logs") print(format_log(body));
-  else if (command == "report") print(format_reports(body));
-  else if (command == "reload")
+  if (command == "status") print_for_people(format_status_table(body, terminal_width()), false);
+  else if (command == "logs") print_for_people(format_log(body), opt.raw);
+  else if (command == "report") print_for_people(format_reports(body), false);
+  else if (command == "nodes") print_for_people(format_nodes_table(body), false);
+  else if (command == "reload" || command == "apply")
     print("added: " + id_list(body["added"]) + "\nremoved: " + id_list(body["removed"]) +
           "\nchanged: " + id_list(body["changed"]) + "\n");
   else if (body.contains("job"))
@@ -163,7 +180,7 @@ int follow_logs(caf::actor_system& sys, const control_actor& remote, const std::
         std::fprintf(stderr, "ffleet ctl: %llu lines were written faster than they could be followed\n",
                      static_cast<unsigned long long>(first - last - 1));
       if (opt.json) print_log_json(entries);
-      else print(format_log(entries));
+      else print_for_people(format_log(entries), opt.raw);
       std::fflush(stdout);
       last = entries.back().value("seq", last);
     }
@@ -190,13 +207,28 @@ int run_ctl(const CtlOptions& opt, const std::string& command) {
     return exit_usage;
   }
 
+  std::vector<std::string> words = {command};
+  if (!opt.id.empty()) words.push_back(opt.id);
+  if (command == "apply") {  // the file is read here, on the client's side
+    std::ifstream in(opt.file);
+    if (!in) {
+      std::fprintf(stderr, "ffleet ctl: cannot read %s\n", opt.file.c_str());
+      return exit_usage;
+    }
+    std::stringstream text;
+    text << in.rdbuf();
+    words.push_back(opt.file);
+    words.push_back(text.str());
+  }
+  if (command == "logs") words.push_back(std::to_string(opt.lines));
+
   // Small on purpose: one command needs no more than two workers, and no
   // middleman worker threads.
   caf::actor_system_config cfg;
   cfg.set("scheduler.max-threads", 2);
   cfg.set("middleman.workers", 0);
   cfg.set("logger.console-verbosity", caf::atom("quiet"));
-  configure_control_plane(cfg);
+  configure_control_plane(cfg, ControlRole::ctl);
   caf::actor_system sys{cfg};
   auto remote = connect_daemon(sys, *daemon, &error);
   if (!remote) {
@@ -205,10 +237,6 @@ int run_ctl(const CtlOptions& opt, const std::string& command) {
   }
   if (is_job_command(command)) return run_job_commands(sys, remote, *token, command, opt);
   if (command == "logs" && opt.follow) return follow_logs(sys, remote, *token, opt);
-
-  std::vector<std::string> words = {command};
-  if (!opt.id.empty()) words.push_back(opt.id);
-  if (command == "logs") words.push_back(std::to_string(opt.lines));
   auto outcome = call_connected(sys, remote, {ControlRequest{*token, std::move(words)}}).front();
   if (!outcome.answered) {
     std::fprintf(stderr, "ffleet ctl: %s\n", outcome.error.c_str());
@@ -251,7 +279,21 @@ std::function<int()> add_ctl_command(CLI::App& app) {
   logs->add_option("-n,--lines", opt->lines, "How many lines")->capture_default_str();
   logs->add_flag("-f,--follow", opt->follow, "Keep printing new lines as the job writes them (Ctrl-C ends)");
   logs->add_flag("--json", opt->json, "One JSON object a line: {\"ts\", \"text\", \"seq\"}");
+  logs->add_flag(
+      "--raw", opt->raw, "Print control characters as they are (on a terminal they are escaped: \\n, \\x1b)");
   cmd->get_subcommand("report")->add_flag("--json", opt->json, "Print the run reports as JSON");
+
+  // The cluster's commands (docs/cluster.md); a single node refuses them.
+  auto* nodes = cmd->add_subcommand("nodes", "Cluster: list the nodes, their state and job counts");
+  nodes->add_flag("--json", opt->json, "Print the nodes as JSON");
+  cmd->add_subcommand("apply", "Cluster: apply a job file (read here) to the whole cluster")
+      ->add_option("FILE", opt->file, "The job file")
+      ->required();
+  for (auto [name, help] : {std::pair{"drain", "Cluster: move every job off NODE, place nothing new there"},
+                            std::pair{"uncordon", "Cluster: let NODE take jobs again"},
+                            std::pair{"forget", "Cluster: remove a down NODE from the list"}}) {
+    cmd->add_subcommand(name, help)->add_option("NODE", opt->id, "A node name")->required();
+  }
 
   return [opt, cmd] {
     auto chosen = cmd->get_subcommands();

@@ -4,6 +4,8 @@
 // control actor, which checks the token.
 #pragma once
 
+#include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -21,10 +23,17 @@ struct ControlOptions {
 };
 
 // Registers the network message types, loads the middleman and turns on
-// heartbeats, so either side of a connection notices a dead or frozen peer
-// within seconds. Call on the config before the actor system is built; ctl
-// and run both use it.
-void configure_control_plane(caf::actor_system_config& cfg);
+// heartbeats, so either side of a connection notices a dead or frozen peer.
+// Call on the config before the actor system is built; ctl and run both use
+// it, each with its role.
+enum class ControlRole { daemon, ctl };
+
+// ctl's heartbeat tick, also how long it waits for silence from the daemon
+// before it gives up (so a frozen daemon is noticed within one to two of
+// these). Longer than ctl's connect deadline, see configure_control_plane.
+constexpr std::chrono::milliseconds ctl_heartbeat_interval{11000};
+
+void configure_control_plane(caf::actor_system_config& cfg, ControlRole role);
 
 // Checks the addresses and loads the token into `options.token`. Refuses an
 // endpoint reachable from the network without a token. Returns "" when all
@@ -35,11 +44,20 @@ std::string resolve_control_options(ControlOptions& options);
 class ControlPlane {
  public:
   virtual ~ControlPlane() = default;
+  // The port the control endpoint listens on (the kernel's pick for port 0);
+  // 0 when it is off.
+  virtual uint16_t control_port() const = 0;
 };
 
 // Opens the endpoints; null (after logging why) when one cannot be opened.
 std::unique_ptr<ControlPlane> start_control_plane(caf::actor_system& sys, supervisor_actor supervisor,
                                                   events_actor events, log_writer_actor log_writer,
                                                   const ControlOptions& options);
+
+// The same with another control actor behind the endpoints (a cluster
+// node's), made once the token is known.
+using ControlFactory = std::function<control_actor(const std::string& token)>;
+std::unique_ptr<ControlPlane> start_control_plane(caf::actor_system& sys, const ControlFactory& make_control,
+                                                  events_actor events, const ControlOptions& options);
 
 }  // namespace ffleet

@@ -2,9 +2,9 @@
 // reply, and never a hang. A daemon that is not there fails the connect at
 // once; one that accepts TCP but does not speak (frozen, overloaded) fails it
 // after connect_timeout; one that dies or freezes mid-command is noticed
-// through CAF's heartbeats (see configure_control_plane) within about
-// connection-timeout, because pending remote requests are NOT failed when the
-// peer goes away: such a request only ends at its own timeout.
+// through CAF's heartbeats (see configure_control_plane) within one to two
+// ctl_heartbeat_interval, because pending remote requests are NOT failed
+// when the peer goes away: such a request only ends at its own timeout.
 #pragma once
 
 #include <chrono>
@@ -17,7 +17,7 @@
 
 namespace ffleet {
 
-constexpr std::chrono::milliseconds connect_timeout{2000};
+constexpr std::chrono::milliseconds connect_timeout{10000};
 
 struct CallOutcome {
   bool answered = false;  // false: `error` says why there is no reply

@@ -3,8 +3,11 @@
 // token, which EventSource cannot) moves states at once, and /api/v1/jobs is
 // polled every two seconds for the numbers and the sparklines. Rows are kept
 // by job id and updated in place, so a fleet of a thousand jobs stays cheap
-// to redraw. Hooks for tests: tr[data-job][data-state], button[data-action],
-// body[data-ready].
+// to redraw. Only a running job shows live figures (fps, speed, bitrate); any
+// other shows "-" and the time in its state and how its last run ended.
+// Sparklines carry their scale (the value of their top line). Hooks for
+// tests: tr[data-job][data-state], td[data-live], button[data-action],
+// .scale, body[data-ready].
 #include "app/dashboard_page.hpp"
 
 namespace ffleet {
@@ -51,7 +54,9 @@ tr:hover td { background:#131a21; }
 .note { color:var(--dim); font-size:11px; margin-left:4px; }
 .spark { display:inline-flex; align-items:center; gap:6px; }
 .spark svg { flex:none; width:64px; height:18px; background:#0c1116; border-radius:2px; }
-.spark > span { min-width:44px; text-align:right; font-variant-numeric:tabular-nums; }
+.spark > span.value { min-width:44px; text-align:right; font-variant-numeric:tabular-nums; }
+.spark .scale { color:var(--dim); font-size:10px; min-width:30px; font-variant-numeric:tabular-nums; }
+.since { color:var(--dim); }
 .spark polyline { fill:none; stroke-width:1.5; }
 .cpu polyline { stroke:var(--starting); } .mem polyline { stroke:var(--killed); }
 .acts button { padding:2px 7px; font-size:12px; }
@@ -79,8 +84,10 @@ aside pre { margin:0; padding:12px 16px; overflow:auto; flex:1; font:12px/1.45 u
 <main>
   <table>
     <thead><tr>
-      <th>job</th><th>state</th><th>order</th><th>pid</th><th>uptime</th><th>fps</th><th>speed</th><th>bitrate</th>
-      <th>cpu</th><th>memory</th><th>restarts</th><th>last line</th><th></th>
+      <th>job</th><th>state</th><th title="time in the current state">in state</th><th>order</th><th>pid</th><th>uptime</th>
+      <th>fps</th><th>speed</th><th>bitrate</th>
+      <th title="last 2 minutes; the small figure is the top of the scale">cpu</th>
+      <th title="last 2 minutes; the small figure is the top of the scale">memory</th><th>restarts</th><th>last line</th><th></th>
     </tr></thead>
     <tbody id="rows"></tbody>
   </table>
@@ -155,12 +162,24 @@ function bytes(b) {
   while (b >= 1024 && i < 4) { b /= 1024; i++; }
   return (i === 0 ? Math.round(b) : b < 10 ? b.toFixed(1) : Math.round(b)) + u[i];
 }
-function spark(svg, values, floor) {
-  const max = Math.max(floor, ...values);
+// The scale's top: the largest value, at least `floor`, rounded up so the
+// label reads well: to 1, 2 or 5 times a power of ten (percent), or to a
+// power of two (bytes).
+function decimalTop(max) {
+  const p = Math.pow(10, Math.floor(Math.log10(max)));
+  for (const m of [1, 2, 5, 10]) if (m * p >= max) return m * p;
+  return 10 * p;
+}
+function binaryTop(max) { return Math.pow(2, Math.ceil(Math.log2(max))); }
+function spark(box, values, floor, top, label) {
+  const svg = box.firstChild;
+  const max = top(Math.max(floor, ...values));
   const n = values.length;
+  box.querySelector(".scale").textContent = label(max);
+  svg.querySelector("title").textContent = "last " + Math.round((HISTORY * REFRESH_MS) / 60000) + " minutes, top " + label(max);
   // Newest point at the right edge; older ones step left.
   const pts = values.map((v, i) => (64 - ((n - 1 - i) * 64) / (HISTORY - 1)).toFixed(1) + "," + (17 - (v / max) * 16).toFixed(1));
-  svg.firstChild.setAttribute("points", pts.join(" "));
+  svg.querySelector("polyline").setAttribute("points", pts.join(" "));
 }
 function toast(text) {
   const t = $("toast"); t.textContent = text; t.style.display = "block";
@@ -170,17 +189,19 @@ function toast(text) {
 // ---- rows -------------------------------------------------------------------
 function svg(cls) {
   const span = document.createElement("span"); span.className = "spark " + cls;
-  span.innerHTML = '<svg viewBox="0 0 64 18" preserveAspectRatio="none"><polyline points=""/></svg><span></span>';
+  span.innerHTML = '<svg viewBox="0 0 64 18" preserveAspectRatio="none"><title></title><polyline points=""/></svg>' +
+    '<span class="scale"></span><span class="value"></span>';
   return span;
 }
 function makeRow(id) {
   const tr = document.createElement("tr");
   tr.dataset.job = id;
   const c = {};
-  for (const name of ["id", "state", "order", "pid", "uptime", "fps", "speed", "bitrate", "cpu", "mem", "restarts", "last", "acts"]) {
+  for (const name of ["id", "state", "since", "order", "pid", "uptime", "fps", "speed", "bitrate", "cpu", "mem", "restarts", "last", "acts"]) {
     c[name] = document.createElement("td"); tr.appendChild(c[name]);
   }
   for (const n of ["pid", "uptime", "fps", "speed", "bitrate", "restarts"]) c[n].className = "num";
+  c.since.className = "num since";
   c.last.className = "last"; c.acts.className = "acts";
   const a = document.createElement("a"); a.className = "id"; a.textContent = id; a.onclick = () => openDetail(id);
   c.id.appendChild(a);
@@ -197,24 +218,42 @@ function renderRow(job) {
   let row = app.rows.get(job.id);
   if (!row) { row = makeRow(job.id); app.rows.set(job.id, row); }
   const c = row.c, p = job.progress, running = job.pid != null;
+  // Figures of a run are live only while it runs: a stopped job's last fps
+  // would read as a live one. They stay in the tooltip, marked as the last.
+  const live = job.state === "running" && p != null;
   row.tr.dataset.state = job.state;
   c.badge.className = "badge s-" + job.state; c.badge.textContent = job.state;
-  c.note.textContent = job.gave_up ? "gave up" : job.reconnect_in_s != null ? "retry " + Math.ceil(job.reconnect_in_s) + "s" : "";
+  c.note.textContent = [job.gave_up ? "gave up" : job.reconnect_in_s != null ? "retry " + Math.ceil(job.reconnect_in_s) + "s" : "",
+    running ? "" : exitText(job)].filter(Boolean).join(", ");
+  c.since.textContent = duration(job.duration_s);
+  c.since.title = "in " + job.state + " since " + new Date(job.since).toLocaleString();
   c.order.textContent = job.order;
   c.pid.textContent = running ? job.pid : "-";
   c.uptime.textContent = running ? duration(job.uptime_s) : "-";
-  c.fps.textContent = p ? p.fps.toFixed(1) : "-";
-  c.speed.textContent = p ? p.speed.toFixed(2) + "x" : "-";
-  c.bitrate.textContent = p ? p.bitrate_kbps.toFixed(0) + "k" : "-";
+  c.fps.textContent = live ? p.fps.toFixed(1) : "-";
+  c.speed.textContent = live ? p.speed.toFixed(2) + "x" : "-";
+  c.bitrate.textContent = live ? p.bitrate_kbps.toFixed(0) + "k" : "-";
+  for (const n of ["fps", "speed", "bitrate"]) c[n].dataset.live = live ? "1" : "0";
+  const last = !live && p ? "last run: " + p.fps.toFixed(1) + " fps, " + p.speed.toFixed(2) + "x, " + p.bitrate_kbps.toFixed(0) + " kbit/s" : "";
+  for (const n of ["fps", "speed", "bitrate"]) c[n].title = last;
   c.cpuSpark.lastChild.textContent = running ? (job.cpu_percent || 0).toFixed(1) + "%" : "-";
   c.memSpark.lastChild.textContent = running ? bytes(job.memory_bytes || 0) : "-";
   c.restarts.textContent = job.restarts != null ? job.restarts : "";
   c.last.textContent = job.last_line || ""; c.last.title = job.last_line || "";
   const h = app.hist.get(job.id);
-  if (h) { spark(c.cpuSpark.firstChild, h.cpu, 100); spark(c.memSpark.firstChild, h.mem, 1); }
+  if (h) {
+    spark(c.cpuSpark, h.cpu, 100, decimalTop, (v) => v + "%");
+    spark(c.memSpark, h.mem, 1024 * 1024, binaryTop, bytes);
+  }
   c.acts.children[0].disabled = job.order === "start";
   c.acts.children[1].disabled = job.order === "stop" && !running;
   applyFilter(row.tr, job);
+}
+// How the last run ended, for a job whose process is gone.
+function exitText(job) {
+  if (job.exit_signal != null) return "signal " + job.exit_signal;
+  if (job.exit_code != null) return "exit " + job.exit_code;
+  return "";
 }
 function applyFilter(tr, job) {
   tr.hidden = (app.filter && !job.id.toLowerCase().includes(app.filter)) || (app.stateFilter && job.state !== app.stateFilter);
@@ -321,7 +360,7 @@ function onEvent(e) {
   box.scrollTop = box.scrollHeight;
   if (e.event === "state" && app.jobs.has(e.job)) {
     const job = app.jobs.get(e.job);
-    job.state = e.to; job.pid = e.pid;
+    job.state = e.to; job.pid = e.pid; job.duration_s = 0; job.since = e.ts;
     renderRow(job); renderChips();
     if (app.detail === e.job && app.tab === "report" && e.to !== "running") loadDetail();
   } else if (e.event === "fleet") {
@@ -333,7 +372,10 @@ async function streamEvents() {
   streamEvents.running = true;
   for (;;) {
     try {
-      const res = await fetch("/api/v1/events", { headers: headers() });
+      // After a reconnect the stream resumes after the last event seen.
+      const h = headers();
+      if (streamEvents.lastId) h["Last-Event-ID"] = streamEvents.lastId;
+      const res = await fetch("/api/v1/events", { headers: h });
       if (res.status === 401) { askToken(); break; }
       if (!res.ok || !res.body) throw new Error(res.statusText);
       $("conn").className = "live"; $("conn").textContent = "live";
@@ -346,7 +388,10 @@ async function streamEvents() {
         let end;
         while ((end = buffer.indexOf("\n\n")) >= 0) {
           const block = buffer.slice(0, end); buffer = buffer.slice(end + 2);
-          for (const l of block.split("\n")) if (l.startsWith("data: ")) { try { onEvent(JSON.parse(l.slice(6))); } catch (_) {} }
+          for (const l of block.split("\n")) {
+            if (l.startsWith("id: ")) streamEvents.lastId = l.slice(4);
+            else if (l.startsWith("data: ")) { try { onEvent(JSON.parse(l.slice(6))); } catch (_) {} }
+          }
         }
       }
     } catch (_) {}

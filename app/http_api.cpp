@@ -76,6 +76,10 @@ void add_api_routes(httplib::Server& server, ControlCall call) {
   server.Get("/api/v1/jobs/" + id_pattern, [call](const httplib::Request& req, httplib::Response& res) {
     send_reply(res, call({"status", req.matches[1]}));
   });
+  // A cluster node's nodes (`ctl nodes --json`); a single node answers 400.
+  server.Get("/api/v1/nodes", [call](const httplib::Request&, httplib::Response& res) {
+    send_reply(res, call({"nodes"}));
+  });
   server.Get("/api/v1/jobs/" + id_pattern + "/log", [call](const httplib::Request& req, httplib::Response& res) {
     std::string n = std::to_string(default_log_lines);
     if (req.has_param("n")) {

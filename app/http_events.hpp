@@ -1,60 +1,53 @@
-// GET /api/v1/events: the event stream (docs/control.md) as server-sent
-// events, one `data: <json line>` per event.
+// GET /api/v1/events: the event stream (the `--events` lines) as server-sent
+// events, each with an `id:` (for resuming after a reconnect through the
+// Last-Event-ID header), an `event:` (its type, for addEventListener) and
+// one `data:` line.
 //
-// The bridge between the actor world and an HTTP thread: per stream, a
-// listener actor subscribed to the events actor pushes each line into a
-// bounded queue (never blocking; when a reader falls behind the oldest lines
-// are dropped and the stream says so), and the HTTP thread waits on that
-// queue. The lock lives here on the app side, not in any actor's code path
-// it could stall: a push only appends under the mutex.
+// The bridge between the actor world and the HTTP threads: one listener
+// actor, subscribed to the events actor, publishes every line into the
+// EventHub (app/event_hub.hpp), which numbers it, keeps the most recent for
+// replay and hands it to each open stream's queue; each stream's HTTP thread
+// waits on its queue. Locks live here on the app side, never in an actor's
+// code path that could stall: a publish only appends.
 #pragma once
 
 #include <cstddef>
 #include <memory>
-#include <mutex>
-#include <vector>
 
 #include <caf/all.hpp>
 
 #include "actors/messages.hpp"
 
 namespace httplib {
+struct Request;
 struct Response;
-}
+}  // namespace httplib
 
 namespace ffleet {
 
-class EventQueue;
+class EventHub;
 
 class EventStreams {
  public:
   EventStreams(caf::actor_system& sys, events_actor events, size_t max_streams);
   ~EventStreams();  // close_all()
 
-  // Starts a stream on `res`; false when max_streams are already open.
-  bool open(httplib::Response& res);
+  // Starts a stream on `res`, resuming after the request's Last-Event-ID
+  // when it has one; false when max_streams are already open.
+  bool open(const httplib::Request& req, httplib::Response& res);
 
-  // Ends every stream (their HTTP threads return at once) and stops their
-  // listener actors. Streams opened afterwards end immediately.
+  // Ends every stream (their HTTP threads return at once) and stops the
+  // listener actor. Streams opened afterwards end immediately.
   void close_all();
 
-  // Lines kept per stream before the oldest are dropped.
+  // Events kept per stream before the oldest are dropped.
   static constexpr size_t queue_capacity = 4096;
+  // Recent events kept for clients that reconnect.
+  static constexpr size_t replay_capacity = 1024;
 
  private:
-  struct Stream {
-    std::shared_ptr<EventQueue> queue;
-    event_listener_actor listener;
-  };
-
-  void remove(const std::shared_ptr<EventQueue>& queue);
-
-  caf::actor_system& sys_;
-  events_actor events_;
-  size_t max_streams_;
-  std::mutex mutex_;
-  std::vector<Stream> streams_;
-  bool closed_ = false;
+  std::shared_ptr<EventHub> hub_;
+  event_listener_actor listener_;
 };
 
 }  // namespace ffleet

@@ -1,14 +1,14 @@
-// The HTTP front end (cpp-httplib): JSON API, server-sent events, Prometheus
-// metrics and the dashboard page, served from httplib's own thread pool.
+// The HTTP front end: JSON API, server-sent events, Prometheus metrics and
+// the dashboard page. Connections are held by a front door (src/net/
+// http_door.hpp: deadlines, connection cap, no thread per idle connection);
+// cpp-httplib parses and routes each request on one of the door's workers.
 // Those threads are not actors: every request asks the control actor through
 // a scoped_actor with a timeout (see ask_control).
 #pragma once
 
-#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <string>
-#include <thread>
 
 #include <caf/all.hpp>
 
@@ -22,6 +22,7 @@ class Server;
 namespace ffleet {
 
 class EventStreams;
+class HttpDoor;
 
 struct HttpArgs {
   HostPort address;
@@ -36,7 +37,8 @@ class HttpServer {
   // with the reason in `error`, when the address cannot be bound.
   static std::unique_ptr<HttpServer> start(caf::actor_system& sys, HttpArgs args, std::string* error);
 
-  // Ends the event streams, stops accepting, waits for running requests.
+  // Ends the event streams and closes every connection at once, a slow
+  // client's included; returns when the running requests have returned.
   ~HttpServer();
 
   uint16_t port() const { return port_; }
@@ -46,8 +48,7 @@ class HttpServer {
 
   std::unique_ptr<httplib::Server> server_;
   std::unique_ptr<EventStreams> streams_;
-  std::thread thread_;
-  std::atomic<bool> finished_{false};  // listen_after_bind returned
+  std::unique_ptr<HttpDoor> door_;
   uint16_t port_ = 0;
 };
 

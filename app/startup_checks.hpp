@@ -1,6 +1,7 @@
-// Before a fleet starts: every file it will write must open. An events file
-// or a log folder that cannot be opened is a start-up error (exit 1), not
-// an error logged while the fleet runs on and loses what it should write.
+// Before a fleet starts: every job's log file must open. A log folder that
+// cannot be opened is a start-up error (exit 1), not an error logged while
+// the fleet runs on and loses what it should write. (The --events file is
+// checked the same way, with the other options, in cmd_run.cpp.)
 #pragma once
 
 #include <string>
@@ -10,9 +11,8 @@
 
 namespace ffleet {
 
-// Opens (creating if needed) the --events file ("" and "-" need nothing)
-// and every job's log_file, and closes them again. One message per file
-// that does not open, naming the file and the reason.
-std::vector<std::string> check_output_files(const std::string& events_path, const FleetSpec& fleet);
+// Opens (creating if needed) every job's log_file and closes it again. One
+// message per file that does not open, naming the job, the file and the reason.
+std::vector<std::string> check_log_files(const FleetSpec& fleet);
 
 }  // namespace ffleet

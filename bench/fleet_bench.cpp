@@ -153,8 +153,10 @@ struct Daemon {
   }
 };
 
-// The daemon's children, by /proc: job processes alive (not zombies) and
-// the spawn helper's pid.
+// The daemon's children, by a scan of /proc (its task/*/children lists miss
+// children while others come and go): job processes alive (not zombies)
+// and the spawn helper's pid. The scan is not atomic: a restart during it
+// may count both the old and the new child, so a sample can exceed N.
 struct Children {
   size_t alive = 0;
   pid_t helper = -1;
@@ -163,17 +165,32 @@ struct Children {
 Children children_of(pid_t daemon) {
   Children out;
   std::error_code ec;
-  for (auto& task : fs::directory_iterator("/proc/" + std::to_string(daemon) + "/task", ec)) {
-    std::ifstream in(task.path() / "children");
-    pid_t pid;
-    while (in >> pid) {
-      std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
-      std::string all((std::istreambuf_iterator<char>(stat)), {});
-      auto open = all.find('('), close = all.rfind(')');
-      if (open == std::string::npos || close == std::string::npos || close + 2 >= all.size()) continue;
-      if (all.compare(open + 1, close - open - 1, "ffleet-spawner") == 0) out.helper = pid;
-      else if (all[close + 2] != 'Z') ++out.alive;
+  for (auto& entry : fs::directory_iterator("/proc", ec)) {
+    const std::string name = entry.path().filename().string();
+    if (name.empty() || name[0] < '1' || name[0] > '9') continue;
+    std::string all;
+    try {  // reading the stat of a process that just went throws
+      std::ifstream stat(entry.path() / "stat");
+      all.assign(std::istreambuf_iterator<char>(stat), {});
+    } catch (const std::exception&) {
+      continue;
     }
+    auto open = all.find('('), close = all.rfind(')');
+    if (open == std::string::npos || close == std::string::npos || close + 4 >= all.size()) continue;
+    std::istringstream rest(all.substr(close + 2));
+    char state = 0;
+    pid_t ppid = 0;
+    rest >> state >> ppid;
+    if (ppid != daemon) continue;
+    std::string field;
+    long threads = 0;
+    for (int i = 5; i <= 20 && rest >> field; ++i)
+      if (i == 20) threads = std::atol(field.c_str());
+    // The helper has three threads; a child it is making has its name
+    // until the exec, and one thread.
+    if (all.compare(open + 1, close - open - 1, "ffleet-spawner") == 0 && threads > 1)
+      out.helper = pid_t(std::stoi(name));
+    else if (state != 'Z') ++out.alive;
   }
   return out;
 }
@@ -299,11 +316,6 @@ StormFigures storm_phase(const Options& o, const fs::path& dir) {
   f.p99 = pct(0.99);
   f.max = latencies_ms.empty() ? 0.0 : latencies_ms.back();
   return f;
-}
-
-std::string trimmed(const std::string& s) {
-  auto b = s.find_first_not_of(" \t");
-  return b == std::string::npos ? s : s.substr(b);
 }
 
 }  // namespace

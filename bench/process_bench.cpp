@@ -99,7 +99,8 @@ void exit_latency(int n) {
                           [&](ExitStatus) {
                             exit_time = Clock::now();
                             exited = true;
-                          }});
+                          },
+                          nullptr});
     while (!exited) std::this_thread::sleep_for(100us);
     std::lock_guard<std::mutex> lock(mu);
     auto pos = out.find("exit at ");
@@ -157,7 +158,8 @@ void reactor_load(int n, int seconds) {
                                           ++chunks;
                                           bytes += c.size();
                                         },
-                                        [&](ExitStatus) { ++exits; }}));
+                                        [&](ExitStatus) { ++exits; },
+                                        nullptr}));
   }
   std::this_thread::sleep_for(2s);  // let every child print its banner
   double cpu0 = process_cpu_s();

@@ -16,7 +16,9 @@ namespace ffleet {
 
 class Diagnostics {
  public:
-  explicit Diagnostics(std::string file) : file_(std::move(file)) {}
+  // Keeps the first `max_kept` errors found and counts the others.
+  explicit Diagnostics(std::string file, size_t max_kept = 100)
+      : file_(std::move(file)), max_kept_(max_kept) {}
 
   const std::string& file() const { return file_; }
 
@@ -24,14 +26,20 @@ class Diagnostics {
   SourcePos pos(const YAML::Mark& mark) const;
 
   void error(const YAML::Mark& at, std::string message);
-  size_t count() const { return errors_.size(); }
+  // An error that ends reading (a limit reached): kept even when the others
+  // are no longer, since it explains why the rest was not read.
+  void fatal(const YAML::Mark& at, std::string message);
+  size_t count() const { return errors_.size() + dropped_; }
 
-  // The errors in file order (by line, then column; ties keep the order
-  // they were found in), so output reads top to bottom.
+  // The errors kept, in file order (by line, then column; ties keep the
+  // order they were found in), so output reads top to bottom; then, if
+  // some were not kept, one more "and N more errors" without a line.
   std::vector<ConfigError> take_sorted();
 
  private:
   std::string file_;
+  size_t max_kept_;
+  size_t dropped_ = 0;
   std::vector<ConfigError> errors_;
 };
 

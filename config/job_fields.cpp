@@ -2,6 +2,7 @@
 
 #include <limits>
 
+#include "config/job_id.hpp"
 #include "config/yaml_fields.hpp"
 
 namespace ffleet {
@@ -14,7 +15,8 @@ const std::vector<std::string_view> job_keys = {
     "id", "instances", "binary", "args", "options", "inputs", "outputs",
     "autostart", "reconnect", "reconnect_delay", "backoff", "max_restarts",
     "restart_window", "stale_timeout", "stop_timeout", "timeout", "limits",
-    "env", "inherit_env", "cwd", "log_lines", "history", "log_file", "log_max_size", "log_keep"};
+    "env", "inherit_env", "cwd", "log_lines", "history", "log_file", "log_max_size", "log_keep",
+    "node", "node_labels"};
 const std::vector<std::string_view> backoff_keys = {"max", "factor", "reset_after", "jitter"};
 const std::vector<std::string_view> limits_keys = {"cpu", "memory", "duration"};
 const std::vector<std::string_view> endpoint_keys = {"address", "options"};
@@ -137,6 +139,21 @@ void read_env(const Entry& e, const std::string& owner, std::map<std::string, st
   });
 }
 
+// node_labels: a map of label names to the values a node must have.
+std::map<std::string, std::string> read_node_labels(const Entry& e, const std::string& owner, Diagnostics& diag) {
+  std::map<std::string, std::string> labels;
+  if (e.value.IsNull()) return labels;
+  if (!e.value.IsMap()) {
+    diag.error(e.at(), "\"node_labels\" must be a map of label names to values, got " + describe(e.value));
+    return labels;
+  }
+  for_each_entry(e.value, {}, "in node_labels of " + owner, diag, [&](const Entry& label) {
+    if (label.key.empty()) diag.error(label.key_node.Mark(), "a node label needs a name");
+    if (auto value = read_string(label, diag)) labels[label.key] = *value;
+  });
+  return labels;
+}
+
 std::optional<std::vector<std::string>> read_inherit_env(const Entry& e, Diagnostics& diag) {
   auto names = read_string_list(e, diag);
   if (!names) return std::nullopt;
@@ -222,6 +239,13 @@ JobFields read_job_fields(const YAML::Node& map, const std::string& owner, bool 
       f.log_lines = narrow<size_t>(read_count(e, 1, max_log_lines, diag));
     } else if (k == "history") {
       f.history = narrow<size_t>(read_count(e, 1, max_history, diag));
+    } else if (k == "node") {
+      f.node = read_string(e, diag);
+      if (f.node) {
+        if (auto problem = job_id_problem(*f.node)) diag.error(e.at(), "bad node name: " + *problem);
+      }
+    } else if (k == "node_labels") {
+      f.node_labels = read_node_labels(e, owner, diag);
     } else if (k == "log_file") {
       f.log_file = read_string(e, diag);
       if (f.log_file && f.log_file->empty()) diag.error(e.at(), "\"log_file\" must not be empty (leave it out for none)");
@@ -294,6 +318,8 @@ JobFields merge(const JobFields& defaults, const JobFields& job) {
   m.cwd = pick(job.cwd, defaults.cwd);
   m.log_lines = pick(job.log_lines, defaults.log_lines);
   m.history = pick(job.history, defaults.history);
+  m.node = pick(job.node, defaults.node);
+  m.node_labels = pick(job.node_labels, defaults.node_labels);
   m.log_file = pick(job.log_file, defaults.log_file);
   m.log_max_size = pick(job.log_max_size, defaults.log_max_size);
   m.log_keep = pick(job.log_keep, defaults.log_keep);
@@ -350,6 +376,8 @@ JobSpec to_job_spec(const JobFields& f) {
   assign_if(s.cwd, f.cwd);
   assign_if(s.log_lines, f.log_lines);
   assign_if(s.history, f.history);
+  assign_if(s.node, f.node);
+  assign_if(s.node_labels, f.node_labels);
   assign_if(s.log_file, f.log_file);
   assign_if(s.log_max_size, f.log_max_size);
   assign_if(s.log_keep, f.log_keep);

@@ -60,6 +60,8 @@ struct JobFields {
   std::optional<std::string> cwd;
   std::optional<size_t> log_lines;
   std::optional<size_t> history;
+  std::optional<std::string> node;
+  std::optional<std::map<std::string, std::string>> node_labels;
   std::optional<std::string> log_file;
   std::optional<uint64_t> log_max_size;
   std::optional<size_t> log_keep;

@@ -43,4 +43,8 @@ RestartSettings restart_settings(const JobSpec& spec) {
   return r;
 }
 
+bool same_job_and_placement(const JobSpec& a, const JobSpec& b) {
+  return a == b && a.node == b.node && a.node_labels == b.node_labels;
+}
+
 }  // namespace ffleet

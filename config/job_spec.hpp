@@ -60,6 +60,12 @@ struct JobSpec {
   std::string cwd;                         // empty = the daemon's
   size_t log_lines = 100;
   size_t history = 5;
+  // Where the job may run in a cluster (a single node ignores both): only
+  // on the node of this name ("" = any), only on nodes with every one of
+  // these labels. Not part of operator==: moving a job is the cluster's
+  // business, a single node must not restart a job for it.
+  std::string node;
+  std::map<std::string, std::string> node_labels;
   // The job's output as a file of its own ({id}/{index} expanded); empty =
   // none. Rotated when it would pass log_max_size (0 = never): the file
   // becomes FILE.1, FILE.1 becomes FILE.2, ... and FILE.<log_keep> is gone.
@@ -76,6 +82,9 @@ struct JobSpec {
 
 // The job's restart fields, for its RestartPolicy.
 RestartSettings restart_settings(const JobSpec& spec);
+
+// Same definition and same placement constraints.
+bool same_job_and_placement(const JobSpec& a, const JobSpec& b);
 
 struct FleetSpec {
   std::string path;  // the file it was loaded from

@@ -1,7 +1,10 @@
 #include "config/loader.hpp"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <cerrno>
-#include <cstdio>
 #include <cstring>
 #include <map>
 
@@ -12,6 +15,7 @@
 #include "config/job_id.hpp"
 #include "config/placeholders.hpp"
 #include "config/yaml_fields.hpp"
+#include "config/yaml_shape.hpp"
 
 namespace ffleet {
 
@@ -22,9 +26,10 @@ const std::vector<std::string_view> top_level_keys = {"version", "defaults", "jo
 // Reads the documents of one file into a fleet, reporting to `diag`.
 class FleetReader {
  public:
-  explicit FleetReader(Diagnostics& diag) : diag_(diag) {}
+  FleetReader(Diagnostics& diag, const LoadLimits& limits) : diag_(diag), limits_(limits) {}
 
-  FleetSpec read(const std::vector<YAML::Node>& documents);
+  // `root` is the file's one document; undefined when there is none.
+  FleetSpec read(const YAML::Node& root);
 
  private:
   void read_defaults(const Entry& e);
@@ -34,6 +39,9 @@ class FleetReader {
                      uint64_t instances, const YAML::Mark& at);
 
   Diagnostics& diag_;
+  const LoadLimits& limits_;
+  bool too_many_jobs_ = false;  // reported once; the jobs after it are not read
+  size_t fleet_bytes_ = 0;      // text held by the jobs so far
   JobFields defaults_;
   bool defaults_clean_ = true;
   FleetSpec fleet_;
@@ -53,16 +61,12 @@ YAML::Mark mark_or(const YAML::Node& node, const YAML::Mark& fallback) {
   return node.Mark().is_null() ? fallback : node.Mark();
 }
 
-FleetSpec FleetReader::read(const std::vector<YAML::Node>& documents) {
+FleetSpec FleetReader::read(const YAML::Node& root) {
   fleet_.path = diag_.file();
-  if (documents.empty()) {
+  if (!root.IsDefined()) {
     diag_.error(YAML::Mark(), "the file is empty: a job file needs \"version: 1\" and \"jobs:\"");
     return fleet_;
   }
-  if (documents.size() > 1)
-    diag_.error(mark_or(documents[1], YAML::Mark()), "more than one YAML document: put all jobs in one");
-
-  const YAML::Node& root = documents[0];
   YAML::Mark root_mark = mark_or(root, YAML::Mark());
   if (!root.IsMap()) {
     diag_.error(root_mark, "a job file must be a map with \"version\" and \"jobs\", got " + describe(root));
@@ -108,7 +112,10 @@ void FleetReader::read_jobs(const Entry& e) {
     return;
   }
   size_t number = 0;
-  for (const YAML::Node& entry : e.value) read_job(entry, mark_or(entry, e.at()), ++number);
+  for (const YAML::Node& entry : e.value) {
+    if (too_many_jobs_) return;
+    read_job(entry, mark_or(entry, e.at()), ++number);
+  }
 }
 
 void FleetReader::read_job(const YAML::Node& entry, const YAML::Mark& at, size_t number) {
@@ -158,6 +165,25 @@ void FleetReader::add_instances(const JobFields& fields, const std::string& id,
                                 const Entry& id_entry, uint64_t instances, const YAML::Mark& at) {
   JobSpec base = to_job_spec(fields);
   base.pos = diag_.pos(at);
+  // Limits first, before a single copy: `instances: 1000` behind an alias
+  // written 2000 times is two million jobs.
+  size_t job_bytes = spec_text_bytes(base);
+  if (job_bytes > limits_.max_job_bytes) {
+    diag_.fatal(at, "job " + quote(id) + " is too large: " + format_limit_bytes(job_bytes) + " of text, more than " +
+                        format_limit_bytes(limits_.max_job_bytes) + " (see docs/job-file.md, limits)");
+    return;
+  }
+  if (fleet_.jobs.size() + instances > limits_.max_jobs ||
+      fleet_bytes_ + instances * job_bytes > limits_.max_fleet_bytes) {
+    bool by_count = fleet_.jobs.size() + instances > limits_.max_jobs;
+    diag_.fatal(at, "too many jobs: with job " + quote(id) + " the file has more than " +
+                        (by_count ? std::to_string(limits_.max_jobs) + " jobs"
+                                  : format_limit_bytes(limits_.max_fleet_bytes) + " of job text") +
+                        " (counting instances; see docs/job-file.md, limits); the jobs after it were not read");
+    too_many_jobs_ = true;
+    return;
+  }
+  fleet_bytes_ += instances * job_bytes;
   for (uint64_t index = 0; index < instances; ++index) {
     JobSpec spec = base;
     spec.id = instances > 1 ? id + "-" + std::to_string(index) : id;
@@ -186,13 +212,30 @@ void FleetReader::add_instances(const JobFields& fields, const std::string& id,
 
 }  // namespace
 
-LoadResult load_job_text(const std::string& text, const std::string& file_name) {
-  Diagnostics diag(file_name);
+size_t spec_text_bytes(const JobSpec& spec) {
+  size_t bytes = spec.id.size() + spec.binary.size() + spec.cwd.size();
+  for (const std::string& arg : spec.args) bytes += arg.size() + 1;
+  for (const auto& [name, value] : spec.env) bytes += name.size() + value.size() + 2;
+  for (const std::string& name : spec.inherit_env) bytes += name.size() + 1;
+  return bytes;
+}
+
+LoadResult load_job_text(const std::string& text, const std::string& file_name, const LoadLimits& limits) {
+  Diagnostics diag(file_name, limits.max_errors);
   FleetSpec fleet;
   // yaml-cpp reports syntax errors (and a few others) by exception; they
   // become ordinary errors, never a crash of the daemon on a bad reload.
   try {
-    fleet = FleetReader(diag).read(YAML::LoadAll(text));
+    if (text.size() > limits.max_file_bytes) {
+      diag.fatal(YAML::Mark::null_mark(), "larger than " + format_limit_bytes(limits.max_file_bytes) +
+                                   ", the limit for a job file (see docs/job-file.md, limits)");
+    } else if (ShapeCheck shape = check_yaml_shape(text, limits); shape.problem) {
+      diag.fatal(shape.problem->at, shape.problem->message);
+    } else {
+      // Only the first document: check_yaml_shape made sure it is the only one.
+      YAML::Node root = shape.has_document ? YAML::Load(text) : YAML::Node(YAML::NodeType::Undefined);
+      fleet = FleetReader(diag, limits).read(root);
+    }
   } catch (const YAML::Exception& e) {
     diag.error(e.mark.is_null() ? YAML::Mark() : e.mark, "invalid YAML: " + e.msg);
   } catch (const std::exception& e) {
@@ -204,22 +247,42 @@ LoadResult load_job_text(const std::string& text, const std::string& file_name) 
   return result;
 }
 
-LoadResult load_job_file(const std::string& path) {
-  auto cannot_read = [&](int error) {
+LoadResult load_job_file(const std::string& path, const LoadLimits& limits) {
+  auto refuse = [&](const std::string& why) {
     LoadResult result;
-    result.errors.push_back(ConfigError{path, 0, 0, std::string("cannot read: ") + std::strerror(error)});
+    result.errors.push_back(ConfigError{path, 0, 0, why});
     return result;
   };
-  std::FILE* file = std::fopen(path.c_str(), "rb");
-  if (!file) return cannot_read(errno);
+  auto cannot_read = [&](int error) { return refuse(std::string("cannot read: ") + std::strerror(error)); };
+  // Non-blocking: opening a FIFO must not hang a reload until a writer comes.
+  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+  if (fd < 0) return cannot_read(errno);
+  struct stat st{};
+  if (fstat(fd, &st) != 0) {
+    int error = errno;
+    close(fd);
+    return cannot_read(error);
+  }
+  if (!S_ISREG(st.st_mode)) {
+    close(fd);
+    return S_ISDIR(st.st_mode) ? cannot_read(EISDIR) : refuse("cannot read: not a regular file");
+  }
+  // Never more than the limit and one byte, whatever the file claims or grows to.
   std::string text;
   char buffer[65536];
-  size_t n = 0;
-  while ((n = std::fread(buffer, 1, sizeof buffer, file)) > 0) text.append(buffer, n);
-  int read_error = std::ferror(file) ? errno : 0;
-  std::fclose(file);
+  int read_error = 0;
+  while (text.size() <= limits.max_file_bytes) {
+    ssize_t n = read(fd, buffer, sizeof buffer);
+    if (n > 0) text.append(buffer, static_cast<size_t>(n));
+    else if (n < 0 && errno == EINTR) continue;
+    else {
+      read_error = n < 0 ? errno : 0;
+      break;
+    }
+  }
+  close(fd);
   if (read_error != 0) return cannot_read(read_error);
-  return load_job_text(text, path);
+  return load_job_text(text, path, limits);
 }
 
 }  // namespace ffleet

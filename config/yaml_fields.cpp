@@ -5,6 +5,7 @@
 #include <map>
 
 #include "config/did_you_mean.hpp"
+#include "src/util/printable.hpp"
 
 namespace ffleet {
 
@@ -12,6 +13,16 @@ namespace {
 
 // Long values are cut in messages: the position shows the rest.
 constexpr size_t max_shown_length = 40;
+// Names (keys, ids) are cut later: a valid id (64 characters) is shown whole.
+constexpr size_t max_quoted_length = 80;
+
+// A NUL cannot reach a process: exec would silently cut the string there.
+bool has_nul(const std::string& text) { return text.find('\0') != std::string::npos; }
+
+void nul_error(const YAML::Mark& at, const std::string& what, Diagnostics& diag) {
+  diag.error(at, what + " contains a NUL byte (\\0), which no program argument, path or environment "
+                        "value can hold");
+}
 
 void type_error(const Entry& e, std::string_view expected, Diagnostics& diag) {
   diag.error(e.at(), quote(e.key) + " must be " + std::string(expected) + ", got " + describe(e.value));
@@ -19,7 +30,9 @@ void type_error(const Entry& e, std::string_view expected, Diagnostics& diag) {
 
 }  // namespace
 
-std::string quote(std::string_view text) { return "\"" + std::string(text) + "\""; }
+std::string quote(std::string_view text) {
+  return "\"" + shorten_for_message(text, max_quoted_length) + "\"";
+}
 
 YAML::Mark Entry::at() const {
   if (!value.IsDefined() || value.IsNull() || value.Mark().is_null()) return key_node.Mark();
@@ -31,8 +44,7 @@ std::string describe(const YAML::Node& node) {
   if (node.IsSequence()) return "a list";
   if (node.IsMap()) return "a map";
   const std::string& text = node.Scalar();
-  if (text.size() > max_shown_length) return quote(text.substr(0, max_shown_length) + "...");
-  return quote(text);
+  return "\"" + shorten_for_message(text, max_shown_length) + "\"";
 }
 
 void for_each_entry(const YAML::Node& map, const std::vector<std::string_view>& known,
@@ -71,6 +83,10 @@ void for_each_entry(const YAML::Node& map, const std::vector<std::string_view>& 
 std::optional<std::string> read_string(const Entry& e, Diagnostics& diag) {
   if (!e.value.IsScalar()) {
     type_error(e, "a string", diag);
+    return std::nullopt;
+  }
+  if (has_nul(e.value.Scalar())) {
+    nul_error(e.at(), quote(e.key), diag);
     return std::nullopt;
   }
   return e.value.Scalar();
@@ -161,12 +177,20 @@ std::optional<std::vector<std::string>> read_string_list(const Entry& e, Diagnos
   }
   std::vector<std::string> items;
   bool ok = true;
+  size_t number = 0;
   for (const YAML::Node& item : e.value) {
+    ++number;
     if (!item.IsScalar()) {
       // YAML reads a bare null or ~ as "no value"; ffmpeg's `-f null` needs quotes.
       std::string got = item.IsNull() ? "null (quote it to pass the word: \"null\")" : describe(item);
       diag.error(item.Mark().is_null() ? e.at() : item.Mark(),
                  "items of " + quote(e.key) + " must be strings, got " + got);
+      ok = false;
+      continue;
+    }
+    if (has_nul(item.Scalar())) {
+      nul_error(item.Mark().is_null() ? e.at() : item.Mark(),
+                "item " + std::to_string(number) + " of " + quote(e.key), diag);
       ok = false;
       continue;
     }

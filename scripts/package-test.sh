@@ -4,16 +4,16 @@
 # `systemd-analyze security` for the unit. Leaves the package installed
 # unless PACKAGE_TEST_PURGE=1 (CI machines are thrown away anyway).
 #
-#   scripts/package-test.sh BUILD_DIR
+#   scripts/package-test.sh [BUILD_DIR]    (default build-package, as `make package`)
 set -euo pipefail
-build=${1:-build}
+build=${1:-build-package}
 fail() { echo "package-test: FAILED: $*" >&2; exit 1; }
 step() { echo; echo "== $*"; }
 
 [ "$(id -u)" -eq 0 ] || fail "must run as root (dpkg -i)"
 
 step "build the package"
-make --no-print-directory package BUILD="$build"
+make --no-print-directory package PACKAGE_BUILD="$build"
 deb=$(ls -t "$build"/ffleet_*.deb | head -1)
 [ -f "$deb" ] || fail "no .deb in $build"
 dpkg-deb --info "$deb"

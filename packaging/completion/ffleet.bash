@@ -27,7 +27,7 @@ _ffleet() {
 
   case $prev in
     --events | --token-file) COMPREPLY=($(compgen -f -- "$cur")); return ;;
-    --control | --http | --connect | -n | --lines) return ;;
+    --control | --http | --connect | -n | --lines | --cluster | --node | --advertise | --label | --capacity | --lease-ttl) return ;;
     --log-level) COMPREPLY=($(compgen -W "trace debug info warn error" -- "$cur")); return ;;
     --log-format) COMPREPLY=($(compgen -W "text json" -- "$cur")); return ;;
   esac
@@ -36,20 +36,22 @@ _ffleet() {
     "") COMPREPLY=($(compgen -W "run validate ctl version --version --help" -- "$cur")) ;;
     run)
       if [[ $cur == -* ]]; then
-        COMPREPLY=($(compgen -W "--events --control --http --token-file --log-level --log-format --coalesce-ms --sample-ms --help" -- "$cur"))
+        COMPREPLY=($(compgen -W "--events --control --http --token-file --log-level --log-format --coalesce-ms --sample-ms --cluster --node --advertise --label --capacity --lease-ttl --help" -- "$cur"))
       else
         COMPREPLY=($(compgen -f -X '!*.@(yaml|yml)' -- "$cur") $(compgen -d -- "$cur"))
       fi ;;
     validate) COMPREPLY=($(compgen -f -X '!*.@(yaml|yml)' -- "$cur") $(compgen -d -- "$cur")) ;;
     ctl)
       case $sub in
-        "") COMPREPLY=($(compgen -W "status start stop restart kill logs report reload shutdown --connect --token-file --help" -- "$cur")) ;;
+        "") COMPREPLY=($(compgen -W "status start stop restart kill logs report reload shutdown nodes apply drain uncordon forget --connect --token-file --help" -- "$cur")) ;;
         start | stop | restart | kill)
           if [[ $cur == -* ]]; then COMPREPLY=($(compgen -W "--all --help" -- "$cur"))
           else COMPREPLY=($(compgen -W "$(_ffleet_job_ids)" -- "$cur")); fi ;;
         logs)
-          if [[ $cur == -* ]]; then COMPREPLY=($(compgen -W "-n --lines -f --follow --json --help" -- "$cur"))
+          if [[ $cur == -* ]]; then COMPREPLY=($(compgen -W "-n --lines -f --follow --json --raw --help" -- "$cur"))
           else COMPREPLY=($(compgen -W "$(_ffleet_job_ids)" -- "$cur")); fi ;;
+        nodes) COMPREPLY=($(compgen -W "--json --help" -- "$cur")) ;;
+        apply) COMPREPLY=($(compgen -f -X '!*.@(yaml|yml)' -- "$cur") $(compgen -d -- "$cur")) ;;
         status | report)
           if [[ $cur == -* ]]; then COMPREPLY=($(compgen -W "--json --help" -- "$cur"))
           else COMPREPLY=($(compgen -W "$(_ffleet_job_ids)" -- "$cur")); fi ;;

@@ -10,8 +10,9 @@ namespace ffleet {
 
 // The token from `file` when one is named, else from the environment
 // variable FFLEET_TOKEN; "" when neither is set. Surrounding whitespace (the
-// newline an editor adds) is dropped. An unreadable or empty file is an
-// error: nullopt, with the reason in `error`.
+// newline an editor adds) is dropped. An unreadable or empty file, a
+// directory, anything but a regular file, or a file over 4 KiB is an error:
+// nullopt, with the reason in `error`.
 std::optional<std::string> load_token(const std::string& file, std::string* error);
 
 // Compares without an early exit, so the time taken does not tell an

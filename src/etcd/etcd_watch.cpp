@@ -23,14 +23,23 @@ Watch::Watch(std::vector<Endpoint> endpoints, std::string key, std::string range
 
 Watch::~Watch() {
   stopping_ = true;
-  {
-    std::lock_guard<std::mutex> lock(client_mutex_);
-    if (client_) client_->stop();
+  // stop() only shuts a socket that is already open: one still connecting
+  // would go on to wait for the stream. So stop again until the thread is out.
+  while (!finished_) {
+    {
+      std::lock_guard<std::mutex> lock(client_mutex_);
+      if (client_) client_->stop();
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   thread_.join();
 }
 
 void Watch::run() {
+  struct Finished {
+    std::atomic<bool>& flag;
+    ~Finished() { flag = true; }
+  } finished{finished_};
   size_t current = 0;
   while (!stopping_) {
     bool compacted = false;

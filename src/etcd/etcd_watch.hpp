@@ -56,6 +56,7 @@ class Watch {
   WatchCallbacks callbacks_;
   std::chrono::milliseconds retry_delay_;
   std::atomic<bool> stopping_{false};
+  std::atomic<bool> finished_{false};  // the thread is past its last callback
   std::mutex client_mutex_;  // guards client_: the destructor stops it from another thread
   httplib::Client* client_ = nullptr;
   std::thread thread_;

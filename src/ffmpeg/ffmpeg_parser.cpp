@@ -4,6 +4,11 @@
 
 namespace ffleet {
 
+namespace {
+// About 290,000 years: far beyond any medium, far below int64 milliseconds.
+constexpr double max_media_seconds = 9e15;
+}  // namespace
+
 OutputParser::OutputParser(size_t prelude_head, size_t prelude_tail)
     : prelude_(prelude_head, prelude_tail) {}
 
@@ -44,7 +49,6 @@ uint64_t OutputParser::apply(const ProgressReading& r, SteadyTime now, WallTime 
   const bool first = !progress_.has_value();
   if (first) {
     frame_rate_.start(now);
-    byte_rate_.start(now);
     first_progress_at_ = wall;
   }
   last_progress_at_ = wall;
@@ -56,26 +60,19 @@ uint64_t OutputParser::apply(const ProgressReading& r, SteadyTime now, WallTime 
   }
   uint64_t amount = frames;
   // No frame counter has moved (audio-only output): media time is progress.
-  if (frames_high_ == 0 && r.time_s) {
+  // A media time beyond what int64 milliseconds hold ("time=00:00:1e308")
+  // is no time any medium has: it moves nothing, instead of overflowing.
+  if (frames_high_ == 0 && r.time_s && std::fabs(*r.time_s) < max_media_seconds) {
     auto ms = static_cast<int64_t>(std::floor(*r.time_s * 1000));
     if (ms > media_ms_high_) {
       amount = static_cast<uint64_t>(ms - media_ms_high_);
       media_ms_high_ = ms;
     }
   }
-  uint64_t bytes = 0;
-  if (r.size_bytes) {
-    // The first known size is the baseline: what came before has no duration.
-    if (bytes_high_ && *r.size_bytes > *bytes_high_)
-      bytes = static_cast<uint64_t>(*r.size_bytes - *bytes_high_);
-    if (!bytes_high_ || *r.size_bytes > *bytes_high_) bytes_high_ = r.size_bytes;
-  }
-  // The first update only starts the windows: its counts cover the time
+  // The first update only starts the window: its count covers the time
   // since ffmpeg started, which is unknown here.
-  if (!first) {
-    frame_rate_.add(now, static_cast<double>(frames));
-    byte_rate_.add(now, static_cast<double>(bytes));
-  }
+  if (!first) frame_rate_.add(now, static_cast<double>(frames));
+  if (r.size_bytes && r.time_s) byte_rate_.add(*r.time_s, *r.size_bytes);
 
   Progress p;
   p.frame = r.frame.value_or(0);
@@ -90,7 +87,7 @@ uint64_t OutputParser::apply(const ProgressReading& r, SteadyTime now, WallTime 
   progress_ = p;
   progress_now_ = now;
   frame_counted_ = r.frame.has_value();
-  size_counted_ = r.size_bytes.has_value();
+  size_counted_ = r.size_bytes.has_value() && r.time_s.has_value();
   return amount;
 }
 
@@ -102,7 +99,7 @@ std::optional<Progress> OutputParser::progress() const {
   if (frame_counted_)
     if (auto fps = frame_rate_.per_second(progress_now_)) p->fps = *fps;
   if (size_counted_)
-    if (auto bytes_per_s = byte_rate_.per_second(progress_now_)) p->bitrate_kbps = *bytes_per_s * 8 / 1000;
+    if (auto bytes_per_s = byte_rate_.per_second()) p->bitrate_kbps = *bytes_per_s * 8 / 1000;
   return p;
 }
 

@@ -30,6 +30,7 @@
 #include "src/ffmpeg/progress.hpp"
 #include "src/ffmpeg/progress_reading.hpp"
 #include "src/ffmpeg/rate_window.hpp"
+#include "src/ffmpeg/step_rate.hpp"
 #include "src/util/time_format.hpp"
 
 namespace ffleet {
@@ -78,16 +79,15 @@ class OutputParser {
   std::optional<Progress> progress_;  // fps and bitrate_kbps as ffmpeg printed them (N/A: 0)
   SteadyTime progress_now_{};        // when the last progress line came
   bool frame_counted_ = false;       // the last line had a frame counter: fps is ours
-  bool size_counted_ = false;        // ... a size: the bitrate is ours
+  bool size_counted_ = false;        // ... a size and a time: the bitrate is ours
   std::optional<WallTime> first_progress_at_, last_progress_at_;
 
   // High-water marks of the counters: a counter that goes back (it should
   // not) is never counted twice.
   int64_t frames_high_ = 0;
   int64_t media_ms_high_ = 0;
-  std::optional<int64_t> bytes_high_;
-  RateWindow frame_rate_;
-  RateWindow byte_rate_;
+  RateWindow frame_rate_;   // frames per wall-clock second
+  StepRate byte_rate_;      // bytes per media second
 };
 
 }  // namespace ffleet

@@ -38,6 +38,10 @@ inline bool take_word(const char*& p, const char* end, std::string_view word) {
   return true;
 }
 
+// 2^63 as a double (exact): every double below it converts to int64_t; at or
+// above it the conversion is undefined behaviour (on x86 it gives INT64_MIN).
+inline constexpr double int64_bound = 9223372036854775808.0;
+
 inline bool is_digit(char c) { return static_cast<unsigned>(static_cast<unsigned char>(c) - '0') <= 9; }
 
 // Decimal digits at q into n; returns the first byte after them.
@@ -118,7 +122,10 @@ inline bool size_bytes(const char*& p, const char* end, int64_t& out) {
     else if (unit == "GiB" || unit == "GB" || unit == "gB") scale = 1024.0 * 1024 * 1024;
     else return false;
   }
-  out = static_cast<int64_t>(d * scale + 0.5);
+  // "size=1e300kB" is no size any file has: unreadable, like N/A.
+  double bytes = d * scale + 0.5;
+  if (!(bytes < detail::int64_bound)) return false;
+  out = static_cast<int64_t>(bytes);
   p = q;
   return true;
 }
@@ -153,6 +160,7 @@ inline bool bitrate_kbps(const char*& p, const char* end, double& out) {
     else if (unit == "Mbits/s" || unit == "mbits/s") d *= 1000;
     else if (!unit.empty()) return false;
   }
+  if (!std::isfinite(d)) return false;  // "1e308Mbits/s" overflows to inf
   out = d;
   p = q;
   return true;

@@ -28,6 +28,10 @@ void to_json(nlohmann::json& j, const JobStatus& s) {
       {"stale_kills", s.stale_kills},
       {"limit_kills", s.limit_kills},
       {"gave_up_reason", s.gave_up_reason},
+      {"cpu_seconds_total", s.cpu_seconds_total},
+      {"frames_total", s.frames_total},
+      {"exit_code", s.exit_code ? nlohmann::json(*s.exit_code) : nlohmann::json(nullptr)},
+      {"exit_signal", s.exit_signal ? nlohmann::json(*s.exit_signal) : nlohmann::json(nullptr)},
       {"log_file_dropped_lines", s.log_file_dropped_lines},
   };
 }

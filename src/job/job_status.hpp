@@ -37,6 +37,11 @@ struct JobStatus {
   uint64_t stale_kills = 0;
   uint64_t limit_kills = 0;
   std::string gave_up_reason;              // why gave_up is set, else empty
+  double cpu_seconds_total = 0;            // CPU time of every run so far (sampled), only grows
+  uint64_t frames_total = 0;               // frames written by every run so far, only grows
+  std::optional<std::chrono::system_clock::time_point> process_started;  // the current process's start
+  std::optional<int> exit_code;            // how the last run ended: its exit code,
+  std::optional<int> exit_signal;          // or the signal that ended it
   uint64_t log_file_dropped_lines = 0;     // not written to log_file: the disk was too slow
 };
 

@@ -71,4 +71,9 @@ std::vector<RunReport> JobJournal::reports() const {
   return std::vector<RunReport>(h.begin(), h.end());
 }
 
+const RunReport* JobJournal::last_report() const {
+  auto& h = history_.reports();
+  return h.empty() ? nullptr : &h.back();
+}
+
 }  // namespace ffleet

@@ -63,6 +63,8 @@ class JobJournal {
   // The last n of the lines numbered above `seq` (a follower's next lines).
   std::vector<LogEntry> tail_after(uint64_t seq, size_t n) const { return log_.tail_after(seq, n); }
   std::vector<RunReport> reports() const;
+  // The newest report, nullptr before the first run ended.
+  const RunReport* last_report() const;
   // Of the last run that ended (or failed to start).
   const std::string& last_line() const { return last_line_; }
   const std::optional<Progress>& last_progress() const { return last_progress_; }

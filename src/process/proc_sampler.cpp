@@ -57,10 +57,12 @@ bool parse_proc_stat(const char* text, size_t len, ProcStat* out) {
     while (p < end && *p != ' ') ++p;  // state is a letter: skip it
     if (p == start && field != 3) return false;
     switch (field) {
+      case 4: s.ppid = static_cast<pid_t>(v); break;
       case 6: s.session = static_cast<pid_t>(v); break;
       case 14: s.utime = v; break;
       case 15: s.stime = v; break;
       case 22: s.start_ticks = v; break;
+      case 23: s.vsize_bytes = v; break;
       case 24: s.rss_pages = negative ? -static_cast<int64_t>(v) : static_cast<int64_t>(v); break;
       default: break;
     }
@@ -146,13 +148,15 @@ void ProcSampler::read_members(Pass& pass) {
   for (auto it = members_.begin(); it != members_.end();) {
     Member& m = it->second;
     bool keep = false;
-    if (pass.usage.count(m.session)) {  // else no need to read it
+    if (pass.usage.count(m.tree)) {  // else no need to read it
       ssize_t len = m.fd >= 0 ? pread(m.fd, buf, sizeof buf, 0) : read_stat_by_path(root_fd(), it->first, buf);
       ProcStat st;
       if (len > 0 && parse_proc_stat(buf, static_cast<size_t>(len), &st)) {
+        // Another start time: a new process under a reused pid (by-path reads only).
         const Member* before = st.start_ticks == m.start_ticks ? &m : nullptr;
-        keep = account(pass, st, before);  // false: it left the session (setsid)
-        if (keep) m = Member{m.fd, st.start_ticks, st.utime + st.stime, st.session};
+        pid_t tree = before ? m.tree : tree_of(pass, st);
+        keep = tree != 0 && account(pass, tree, st, before);
+        if (keep) m = Member{m.fd, st.start_ticks, st.utime + st.stime, tree};
       }  // else ESRCH, or 0 bytes: gone
     }
     if (keep) {
@@ -172,6 +176,13 @@ void ProcSampler::scan(Pass& pass) {
   if (dirfd < 0) return;
   rewinddir(root_dir_);
   char buf[kStatBuf];
+  // Processes of no asked tree so far: one may be the child of a process
+  // found later in this same scan (a new descendant of a new descendant).
+  std::vector<std::pair<pid_t, ProcStat>> others;
+  auto add_member = [&](pid_t pid, pid_t tree, const ProcStat& st, int fd) {
+    account(pass, tree, st, nullptr);
+    members_.emplace(pid, Member{fd, st.start_ticks, st.utime + st.stime, tree});
+  };
   while (dirent* e = readdir(root_dir_)) {
     const char* name = e->d_name;
     if (*name < '1' || *name > '9') continue;  // only pids
@@ -187,12 +198,36 @@ void ProcSampler::scan(Pass& pass) {
     if (fd < 0 && !no_fd_left) continue;  // exited meanwhile
     ssize_t len = fd >= 0 ? pread(fd, buf, sizeof buf, 0) : read_small(dirfd, rel, buf, sizeof buf);
     ProcStat st;
-    if (len > 0 && parse_proc_stat(buf, static_cast<size_t>(len), &st) && account(pass, st, nullptr)) {
-      members_.emplace(pid, Member{fd, st.start_ticks, st.utime + st.stime, st.session});
-    } else if (fd >= 0) {
-      close(fd);  // not ours (most processes), or exited meanwhile
+    bool parsed = len > 0 && parse_proc_stat(buf, static_cast<size_t>(len), &st);
+    pid_t tree = parsed ? tree_of(pass, st) : 0;
+    if (tree != 0) {
+      add_member(pid, tree, st, fd);
+    } else {
+      if (fd >= 0) close(fd);  // not ours (most processes), or exited meanwhile
+      if (parsed) others.emplace_back(pid, st);
     }
   }
+  // Descendants whose parent was found after them; each round adds a generation.
+  for (bool found = true; found;) {
+    found = false;
+    for (auto& [pid, st] : others) {
+      if (pid == 0) continue;
+      if (pid_t tree = tree_of(pass, st)) {
+        char rel[32];
+        std::snprintf(rel, sizeof rel, "%d/stat", static_cast<int>(pid));
+        add_member(pid, tree, st, openat(dirfd, rel, O_RDONLY | O_CLOEXEC));  // -1: read by path
+        pid = 0;
+        found = true;
+      }
+    }
+  }
+}
+
+pid_t ProcSampler::tree_of(const Pass& pass, const ProcStat& st) const {
+  if (pass.usage.count(st.session)) return st.session;
+  auto parent = members_.find(st.ppid);
+  if (parent != members_.end() && pass.usage.count(parent->second.tree)) return parent->second.tree;
+  return 0;
 }
 
 int ProcSampler::root_fd() {
@@ -208,8 +243,8 @@ int ProcSampler::root_fd() {
   return dirfd(root_dir_);
 }
 
-bool ProcSampler::account(Pass& pass, const ProcStat& st, const Member* before) {
-  auto u = pass.usage.find(st.session);
+bool ProcSampler::account(Pass& pass, pid_t tree, const ProcStat& st, const Member* before) {
+  auto u = pass.usage.find(tree);
   if (u == pass.usage.end()) return false;
   uint64_t ticks = st.utime + st.stime;
   TreeUsage& t = u->second;
@@ -224,28 +259,16 @@ bool ProcSampler::account(Pass& pass, const ProcStat& st, const Member* before) 
   uint64_t delta = 0;
   if (before) {
     delta = ticks >= before->cpu_ticks ? ticks - before->cpu_ticks : 0;
-  } else if (previous_sessions_.count(st.session)) {
+  } else if (previous_sessions_.count(tree)) {
     delta = ticks;
   }
-  pass.delta_ticks[st.session] += delta;
+  pass.delta_ticks[tree] += delta;
   return true;
 }
 
 void ProcSampler::close_member(Member& m) {
   if (m.fd >= 0) close(m.fd);
   m.fd = -1;
-}
-
-TreeUsage ProcSampler::self_usage() {
-  TreeUsage u;
-  char buf[1024];
-  ssize_t len = read_small(AT_FDCWD, "/proc/self/stat", buf, sizeof buf);
-  ProcStat st;
-  if (len <= 0 || !parse_proc_stat(buf, static_cast<size_t>(len), &st)) return u;
-  u.processes = 1;
-  u.cpu_seconds = static_cast<double>(st.utime + st.stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
-  if (st.rss_pages > 0) u.rss_bytes = static_cast<uint64_t>(st.rss_pages) * static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
-  return u;
 }
 
 }  // namespace ffleet

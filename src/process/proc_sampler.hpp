@@ -1,8 +1,11 @@
 // CPU and memory of supervised process trees, from /proc.
 //
 // Every child leads its own session, so "the tree of child P" is "every
-// process whose session id is P" (a descendant that calls setsid escapes,
-// as it escapes the group kill).
+// process whose session id is P", and also every process whose parent is in
+// the tree: a descendant that calls setsid leaves the session, not the tree
+// (job leaders are child subreapers, so an orphaned descendant's parent
+// becomes the leader; see strays.hpp). Once counted for a tree, a process
+// stays counted for it while the tree is asked for.
 //
 // Cost. Only /proc/[pid]/stat tells a process's session, and opening, reading
 // and closing it for every process of the machine each second (~9 us each)
@@ -58,9 +61,6 @@ class ProcSampler {
   // them; a session's first sample shows 0 %. Not thread-safe (one owner).
   std::unordered_map<pid_t, TreeUsage> sample(const std::vector<pid_t>& sessions);
 
-  // The daemon itself: cpu_seconds (user + system) and rss_bytes, processes =
-  // 1; cpu_percent is left 0 (the caller differentiates cpu_seconds).
-  static TreeUsage self_usage();
 
  private:
   // A process of a tracked session, as of the last pass.
@@ -68,7 +68,7 @@ class ProcSampler {
     int fd;                // on its /proc/[pid]/stat; -1: none could be kept, read by path
     uint64_t start_ticks;  // start time: tells a reused pid from the same process
     uint64_t cpu_ticks;
-    pid_t session;
+    pid_t tree;            // the asked session it is counted for
   };
   // The figures of one pass: usage per asked session, CPU ticks since the
   // previous pass per session.
@@ -82,8 +82,11 @@ class ProcSampler {
   void read_members(Pass& pass);
   void scan(Pass& pass);
   int root_fd();
-  // Adds one process to the pass; false if its session is not asked for.
-  bool account(Pass& pass, const ProcStat& st, const Member* before);
+  // Adds one process to the pass under `tree`; false if no such tree is asked for.
+  bool account(Pass& pass, pid_t tree, const ProcStat& st, const Member* before);
+  // The tree a process not yet known belongs to: its session's, or its
+  // parent's; 0 for none.
+  pid_t tree_of(const Pass& pass, const ProcStat& st) const;
   void close_member(Member& m);
 
   std::string root_;
@@ -100,9 +103,11 @@ class ProcSampler {
 // The fields of one /proc/[pid]/stat line that the sampler needs. Exposed for
 // tests: the command name may contain spaces and parentheses.
 struct ProcStat {
+  pid_t ppid = 0;
   pid_t session = 0;
   uint64_t utime = 0, stime = 0;  // clock ticks
-  uint64_t start_ticks = 0;
+  uint64_t start_ticks = 0;  // since boot
+  uint64_t vsize_bytes = 0;
   int64_t rss_pages = 0;
 };
 bool parse_proc_stat(const char* text, size_t len, ProcStat* out);

@@ -24,10 +24,12 @@
 #include <mutex>
 #include <thread>
 #include <unordered_map>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
 #include "src/process/pidfd.hpp"
+#include "src/process/strays.hpp"
 
 namespace ffleet {
 namespace {
@@ -163,6 +165,8 @@ struct Reactor::Loop {
       close_fd(c.pidfd);
       close_fd(c.pipe);
     }
+    // Their escaped descendants came to us as they died.
+    if (options.sweep_strays && spawner) strays::sweep({spawner->pid()}, true);
     close_fd(sigfd);
     close_fd(wakefd);
     close_fd(bulkfd);
@@ -183,6 +187,8 @@ struct Reactor::Loop {
   }
 
   void push(Command c) {
+    if (c.kind == Command::kAdopt || c.kind == Command::kSpawn || c.kind == Command::kSpawned)
+      queued_children.fetch_add(1, std::memory_order_relaxed);
     bool was_empty;
     {
       std::lock_guard<std::mutex> lock(mu);
@@ -228,6 +234,7 @@ struct Reactor::Loop {
           case kSpawner: read_spawn_replies(); break;
         }
       }
+      if (sweep_due) sweep_strays();  // once per batch of events
     }
   }
 
@@ -288,6 +295,9 @@ struct Reactor::Loop {
           break;
         case Command::kStop: stopping = true; break;
       }
+      // After child_count took the child in: the sum never dips below the truth.
+      if (c.kind == Command::kAdopt || c.kind == Command::kSpawn || c.kind == Command::kSpawned)
+        queued_children.fetch_sub(1, std::memory_order_relaxed);
     }
     pump_spawns();
   }
@@ -593,6 +603,7 @@ struct Reactor::Loop {
     // r != 0 (ECHILD): someone else reaped it, against the rules. Report an
     // unknown status rather than lose the exit.
     ExitStatus status = r == 0 ? exit_status(info) : ExitStatus{};
+    sweep_due = true;  // its escaped descendants have just come to us
     final_drain(c);
     ChildSink sink = std::move(c.sink);
     bool silent = c.released;
@@ -606,8 +617,24 @@ struct Reactor::Loop {
 
   void read_signals() {
     signalfd_siginfo si;
-    while (read(sigfd, &si, sizeof si) == static_cast<ssize_t>(sizeof si))
-      if (signal_handler) signal_handler(static_cast<int>(si.ssi_signo));
+    bool child_signal = false;
+    while (read(sigfd, &si, sizeof si) == static_cast<ssize_t>(sizeof si)) {
+      if (si.ssi_signo == SIGCHLD) child_signal = true;
+      else if (signal_handler) signal_handler(static_cast<int>(si.ssi_signo));
+    }
+    if (child_signal) sweep_due = true;  // a stray died: reap it
+  }
+
+  // Escaped descendants of ended jobs (strays.hpp). Never while a spawn is
+  // in flight: the helper may have made a job process whose pid we do not
+  // know yet; sweep_due stays set and the sweep runs after the replies.
+  void sweep_strays() {
+    if (!options.sweep_strays || !spawner || in_flight > 0) return;
+    sweep_due = false;
+    std::unordered_set<pid_t> ours{spawner->pid()};
+    for (auto& [id, c] : children)
+      if (c.pid > 0) ours.insert(c.pid);
+    strays::sweep(ours, false);
   }
 
   const Options options;
@@ -618,6 +645,10 @@ struct Reactor::Loop {
   std::vector<Command> queue;
   std::atomic<ChildId> next_id{1};
   std::atomic<size_t> child_count{0};
+  // Spawns and adopts pushed but not yet taken by the loop: children() counts
+  // them too, so a caller that spawns and then waits for zero children never
+  // sees zero before the loop has seen the child.
+  std::atomic<size_t> queued_children{0};
 
   std::mutex lifecycle;          // guards thread, started, stopped
   std::thread thread;
@@ -633,6 +664,7 @@ struct Reactor::Loop {
   std::vector<epoll_event> bulk_events;
   std::deque<ChildId> spawn_queue;  // spawn() not yet sent to the helper, in order
   size_t in_flight = 0;             // sent, no reply yet
+  bool sweep_due = false;           // a job process ended or a stray died since the last sweep
 };
 
 Reactor::Reactor(Options options) : loop_(std::make_unique<Loop>(options)) {}
@@ -731,6 +763,9 @@ void Reactor::on_signals(const sigset_t& signals, std::function<void(int)> handl
   loop_->push(std::move(c));
 }
 
-size_t Reactor::children() const { return loop_->child_count.load(std::memory_order_relaxed); }
+size_t Reactor::children() const {
+  return loop_->child_count.load(std::memory_order_relaxed) +
+         loop_->queued_children.load(std::memory_order_relaxed);
+}
 
 }  // namespace ffleet

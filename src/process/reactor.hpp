@@ -64,6 +64,11 @@ struct ReactorOptions {
   std::chrono::milliseconds coalesce{100};  // minimum time between two reading rounds
   size_t window_bytes = 1 << 20;            // bytes delivered per child before an ack is needed
   SpawnHelper* spawner = nullptr;           // not owned; must outlive the Reactor. nullptr: spawn in-process
+  // The daemon, a child subreaper, sets this (with a spawner): kill and reap
+  // every child that is neither a job process nor the spawn helper (an
+  // escaped descendant of an ended job, strays.hpp) on each SIGCHLD (add
+  // SIGCHLD to on_signals' set) and at the end.
+  bool sweep_strays = false;
 };
 
 class Reactor {
@@ -112,12 +117,12 @@ class Reactor {
   // (the sink is destroyed on the reactor thread).
   void release(ChildId id);
   // Reads these signals from a signalfd and calls `handler(signo)` on the
-  // reactor thread. The caller must have blocked them in every thread (block
+  // reactor thread (SIGCHLD excepted: the reactor's own, see sweep_strays). The caller must have blocked them in every thread (block
   // them before starting any thread). A second call replaces the first.
   void on_signals(const sigset_t& signals, std::function<void(int signo)> handler);
 
-  // Children adopted and not yet reaped (released ones included), as of the
-  // reactor's last step: an adopt() still queued is not counted yet.
+  // Children spawned or adopted and not yet reaped (released ones included),
+  // counting those whose spawn() or adopt() the loop has not yet taken.
   size_t children() const;
 
  private:

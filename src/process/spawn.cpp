@@ -75,6 +75,11 @@ FFLEET_CHILD_CODE int child_main(void* p) {
   // the window where the parent died before the prctl.
   if (syscall(SYS_prctl, PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0) child_fail(a, kSetup);
   if (syscall(SYS_getppid) != a->parent) syscall(SYS_exit_group, 127);
+  // A child subreaper (kept across exec): a descendant whose parent dies is
+  // reparented to this process instead of init, so the job's tree stays
+  // whole for the sampler and comes to the daemon when the job ends (see
+  // strays.hpp).
+  if (syscall(SYS_prctl, PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0) child_fail(a, kSetup);
 
   // A shared fd table (the spawn helper's) becomes our own, holding only the
   // few low fds we need: nothing of the caller's table is copied beyond them.

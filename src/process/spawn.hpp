@@ -10,6 +10,9 @@
 //    daemon would make ffmpeg unstoppable);
 //  - the environment is exactly the one given (empty by default), the working
 //    directory the one given (empty: the daemon's);
+//  - the child is a child subreaper (PR_SET_CHILD_SUBREAPER, kept across
+//    exec): descendants orphaned inside its tree are reparented to it, not
+//    to init (strays.hpp);
 //  - the child gets SIGKILL when the *thread* that spawned it exits
 //    (PR_SET_PDEATHSIG), so no child outlives the daemon, not even a
 //    SIGKILLed one. Hence: call spawn_child only from threads that live as

@@ -45,9 +45,12 @@
 // job's pidfd (pidfd_send_signal with PIDFD_SIGNAL_PROCESS_GROUP, Linux 6.9),
 // which names the group by its struct pid, not by its number: a group that
 // is gone is ESRCH, never a stranger who reused the number. On older kernels
-// it falls back to kill(-pgid), made safe by the order of events: the daemon
+// it falls back to kill(-pgid), kept safe by the order of events: the daemon
 // tells the guard to forget a pid before it reaps it (a zombie leader still
-// holds its pgid), and the guard drains its sockets before it acts.
+// holds its pgid), and the guard reads any newer fence message before it
+// acts. What is left there: a forget still unread by the workers when the
+// guard fires, and the pid reused within that moment (pids are handed out
+// in a cycle of pid_max, so practically never).
 //
 // Time: steady_clock is CLOCK_MONOTONIC, system-wide, so the daemon and the
 // guard agree on it. The guard converts the deadline to CLOCK_BOOTTIME when

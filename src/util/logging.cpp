@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/sinks/stdout_sinks.h>
 
+#include "src/util/printable.hpp"
 #include "src/util/time_format.hpp"
 
 namespace ffleet {
@@ -35,10 +36,23 @@ void log_line(spdlog::level::level_enum level, std::string_view job, std::string
     if (!job.empty()) j["job"] = job;
     logger->log(level, "{}", j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
   } else if (job.empty()) {
-    logger->log(level, "{}", message);
+    // A text log is one event a line: a newline in a job's output, an id or a
+    // request must not forge the next line, nor an escape sequence rewrite
+    // the terminal of whoever reads the log.
+    logger->log(level, "{}", escape_controls(message));
   } else {
-    logger->log(level, "[{}] {}", job, message);
+    logger->log(level, "[{}] {}", escape_controls(job), escape_controls(message));
   }
+}
+
+std::string exception_text(std::exception_ptr e, const std::string& fallback) {
+  try {
+    std::rethrow_exception(e);
+  } catch (const std::exception& x) {
+    return x.what();
+  } catch (...) {
+  }
+  return fallback;
 }
 
 }  // namespace ffleet

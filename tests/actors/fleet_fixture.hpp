@@ -21,13 +21,13 @@
 #include "actors/supervisor.hpp"
 #include "src/process/reactor.hpp"
 #include "wait.hpp"
+#include "process_probe.hpp"
 
 namespace ffleet::test {
 
 using namespace std::chrono_literals;
 using Json = nlohmann::json;
 
-inline std::string helper(const std::string& name) { return std::string(FFLEET_TEST_HELPERS) + "/" + name; }
 
 inline caf::actor_system_config& test_config() {
   static caf::actor_system_config cfg = [] {

@@ -60,6 +60,20 @@ supervisor_actor two_running_jobs(TestFleet& f, const TempFile& file, uint32_t m
   return sup;
 }
 
+// Crashes the job actor of `id` and waits until its new actor runs a new
+// process and the old process is gone; returns the new pid.
+std::optional<int> crash_and_wait_restart(TestFleet& f, const supervisor_actor& sup, const std::string& id) {
+  auto old_pid = pid_of(f, sup, id);
+  REQUIRE(old_pid);
+  f.self()->send(sup, crash_atom::value, id);
+  f.wait_event([&](const Json& e) { return e["event"] == "state" && e["job"] == id && e["to"] == "running"; });
+  CHECK(eventually([&] { return process_gone(*old_pid); }, 5s));
+  auto new_pid = pid_of(f, sup, id);
+  REQUIRE(new_pid);
+  CHECK(*new_pid != *old_pid);
+  return new_pid;
+}
+
 }  // namespace
 
 TEST_CASE("supervisor: brings up every job of the file and answers status for all, sorted", "[supervisor]") {
@@ -81,17 +95,10 @@ TEST_CASE("supervisor: a job actor that crashes is restarted, its process killed
   TestFleet f;
   TempFile file("sup-crash");
   auto sup = two_running_jobs(f, file);
-  auto a_pid = pid_of(f, sup, "a");
   auto b_pid = pid_of(f, sup, "b");
-  REQUIRE(a_pid);
   REQUIRE(b_pid);
-  f.self()->send(sup, crash_atom::value, std::string("a"));
   // The new job actor starts a new process; the old one is gone.
-  f.wait_event([](const Json& e) { return e["event"] == "state" && e["job"] == "a" && e["to"] == "running"; });
-  CHECK(eventually([&] { return process_gone(*a_pid); }, 5s));
-  auto new_a = pid_of(f, sup, "a");
-  REQUIRE(new_a);
-  CHECK(*new_a != *a_pid);
+  crash_and_wait_restart(f, sup, "a");
   CHECK(pid_of(f, sup, "b") == b_pid);
 }
 
@@ -100,15 +107,8 @@ TEST_CASE("supervisor: a job actor crashing past the restart intensity stays in 
   TempFile file("sup-intensity");
   auto sup = two_running_jobs(f, file, 2);  // a third crash within the window is one too many
   auto b_pid = pid_of(f, sup, "b");
-  for (int restart = 1; restart <= 2; ++restart) {
-    auto pid = pid_of(f, sup, "a");
-    REQUIRE(pid);
-    f.self()->send(sup, crash_atom::value, std::string("a"));
-    f.wait_event([](const Json& e) { return e["event"] == "state" && e["job"] == "a" && e["to"] == "running"; });
-    CHECK(eventually([&] { return process_gone(*pid); }, 5s));
-  }
-  auto last_pid = pid_of(f, sup, "a");
-  REQUIRE(last_pid);
+  crash_and_wait_restart(f, sup, "a");
+  auto last_pid = crash_and_wait_restart(f, sup, "a");
   f.self()->send(sup, crash_atom::value, std::string("a"));
   auto e = f.wait_event([](const Json& e) { return e["event"] == "gave_up" && e["job"] == "a"; });
   CHECK(e["restarts"] == 3);

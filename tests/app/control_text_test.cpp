@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "src/control/host_port.hpp"
+#include "app/nodes_table.hpp"
 #include "app/report_text.hpp"
 #include "app/status_table.hpp"
 #include "src/control/token.hpp"
@@ -135,4 +136,15 @@ TEST_CASE("logs and reports as text", "[control]") {
   CHECK(text.find("lines by level: error=1\n") != std::string::npos);
   CHECK(text.find("    ffmpeg version x\n") != std::string::npos);
   CHECK(text.find("Conversion failed!") != std::string::npos);
+}
+
+TEST_CASE("ctl nodes: one row per node, the leader starred, no capacity and no labels as -", "[ctl][cluster]") {
+  auto nodes = nlohmann::json::parse(R"([
+    {"name":"n1","address":"127.0.0.1:7401","state":"ready","leader":true,"jobs":4,"capacity":null,"labels":{}},
+    {"name":"n2","address":"127.0.0.1:7402","state":"draining","leader":false,"jobs":0,"capacity":10,"labels":{"gpu":"nvenc"}}])");
+  auto text = ffleet::format_nodes_table(nodes);
+  CHECK(text ==
+        "NAME  STATE     LEADER  JOBS  CAPACITY  ADDRESS         LABELS\n"
+        "n1    ready     *       4     -         127.0.0.1:7401  -\n"
+        "n2    draining          0     10        127.0.0.1:7402  gpu=nvenc\n");
 }

@@ -308,7 +308,7 @@ TEST_CASE("errors: version missing, wrong, or the file not a job file at all", "
   CHECK(errors_of("- version: 1\n") == Lines{"jobs.yaml:1:1: a job file must be a map with \"version\" and \"jobs\", got a list"});
   CHECK(errors_of("hello\n") == Lines{"jobs.yaml:1:1: a job file must be a map with \"version\" and \"jobs\", got \"hello\""});
   CHECK(errors_of("version: 1\njobs: []\n---\nversion: 1\n") == Lines{
-      "jobs.yaml:4:1: more than one YAML document: put all jobs in one"});
+      "jobs.yaml:3:1: more than one YAML document: put all jobs in one"});
 }
 
 TEST_CASE("errors: jobs and defaults of the wrong shape", "[loader][errors]") {
@@ -413,4 +413,17 @@ jobs:
       "jobs.yaml:15:19: \"log_max_size\": bad size \"big\": expected a number of bytes with an optional unit B, KB, MB, GB, KiB, MiB or GiB, such as 512MiB",
       "jobs.yaml:16:15: \"log_keep\" must not be negative, got \"-1\"",
   });
+}
+
+TEST_CASE("loader errors: a bad node name and node_labels that are not a map", "[loader][cluster]") {
+  auto errors = ffleet_test::errors_of(R"(version: 1
+jobs:
+  - {id: a, args: [], node: "bad name"}
+  - {id: b, args: [], node_labels: [gpu]}
+)");
+  REQUIRE(errors.size() == 2);
+  CHECK(errors[0].rfind("jobs.yaml:3:", 0) == 0);
+  CHECK(errors[0].find("bad node name") != std::string::npos);
+  CHECK(errors[1].rfind("jobs.yaml:4:", 0) == 0);
+  CHECK(errors[1].find("\"node_labels\" must be a map") != std::string::npos);
 }

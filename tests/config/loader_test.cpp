@@ -417,3 +417,24 @@ jobs:
   CHECK(none.log_max_size == 10 * 1024 * 1024);
   CHECK(none.log_keep == 5);
 }
+
+TEST_CASE("loader: node and node_labels, from defaults or the job, placeholders expanded", "[loader][cluster]") {
+  auto fleet = fleet_of(R"(version: 1
+defaults:
+  node_labels: {gpu: nvenc}
+jobs:
+  - {id: a, args: []}
+  - {id: b, args: [], node: n2, node_labels: {}}
+)");
+  REQUIRE(fleet.jobs.size() == 2);
+  CHECK(fleet.jobs[0].node.empty());
+  CHECK(fleet.jobs[0].node_labels == std::map<std::string, std::string>{{"gpu", "nvenc"}});
+  CHECK(fleet.jobs[1].node == "n2");
+  CHECK(fleet.jobs[1].node_labels.empty());
+  // Where a job runs is not what it runs: a single node does not restart it.
+  CHECK(fleet.jobs[0] == JobSpec(fleet.jobs[0]));
+  JobSpec moved = fleet.jobs[0];
+  moved.node = "n3";
+  CHECK(moved == fleet.jobs[0]);
+  CHECK_FALSE(ffleet::same_job_and_placement(moved, fleet.jobs[0]));
+}

@@ -3,7 +3,10 @@
 // lines for the cases, then real ffmpeg 5.1 output (tests/data).
 #include <catch2/catch.hpp>
 
+#include <fmt/format.h>
+
 #include <chrono>
+#include <cmath>
 #include <fstream>
 #include <cmath>
 #include <random>
@@ -368,46 +371,81 @@ TEST_CASE("ffmpeg parser: the prelude ends at the first progress line and later 
 
 // ---- rates ------------------------------------------------------------------------
 
-TEST_CASE("ffmpeg parser: fps and bitrate are moving averages of the counters, not ffmpeg's own figures") {
+TEST_CASE("ffmpeg parser: fps and bitrate are recent rates of the counters, not ffmpeg's own figures") {
   Fixture f;
-  auto line = [](int frame, int kib) {
-    return "frame=" + std::to_string(frame) + " fps=0.0 q=2.0 size=" + std::to_string(kib) +
-           "kB time=00:00:01.00 bitrate=N/A speed=N/A";
+  auto line = [](int frame, int kib, int media_ms) {
+    return fmt::format("frame={} fps=0.0 q=2.0 size={}kB time=00:00:{:02}.{:02} bitrate=N/A speed=N/A", frame, kib,
+                       media_ms / 1000, media_ms % 1000 / 10);
   };
   // 30 frames and 128 KiB a second, reported every 0.5 s; ffmpeg says 0 and N/A.
-  int frame = 0, kib = 0;
-  f.feed(line(frame, kib));
+  int frame = 0, kib = 0, ms = 0;
+  f.feed(line(frame, kib, ms));
   CHECK(f.progress().fps == 0);            // no history yet: ffmpeg's figure
   CHECK(f.progress().bitrate_kbps == 0);   // ffmpeg's N/A
   for (int i = 0; i < 40; ++i) {
     f.advance(500ms);
-    f.feed(line(frame += 15, kib += 64));
+    f.feed(line(frame += 15, kib += 64, ms += 500));
   }
   CHECK(f.progress().fps == Approx(30));
   CHECK(f.progress().bitrate_kbps == Approx(128 * 1024 * 8 / 1000.0));
 
-  SECTION("a stall shows at once and reaches 0 within the 10 s window") {
+  SECTION("a stall shows at once in fps and reaches 0 within the 10 s window") {
     f.advance(500ms);
-    f.feed(line(frame, kib));
+    f.feed(line(frame, kib, ms));
     CHECK(f.progress().fps < 30);
     for (int i = 0; i < 20; ++i) {
       f.advance(500ms);
-      f.feed(line(frame, kib));
+      f.feed(line(frame, kib, ms));
     }
     CHECK(f.progress().fps == 0);
-    CHECK(f.progress().bitrate_kbps == 0);
+  }
+  SECTION("output that stops while media time runs on reads as falling once a span passed without bytes") {
+    for (int i = 0; i < 60; ++i) {
+      f.advance(500ms);
+      f.feed(line(frame += 15, kib, ms += 500));
+    }
+    CHECK(f.progress().bitrate_kbps < 128 * 1024 * 8 / 1000.0 / 2);
   }
   SECTION("a change of pace is followed within the window") {
-    for (int i = 0; i < 24; ++i) {
+    for (int i = 0; i < 50; ++i) {
       f.advance(500ms);
-      f.feed(line(frame += 5, kib += 8));
+      f.feed(line(frame += 5, kib += 8, ms += 500));
     }
     CHECK(f.progress().fps == Approx(10));
     CHECK(f.progress().bitrate_kbps == Approx(16 * 1024 * 8 / 1000.0));
   }
+  SECTION("the bitrate is per media second: a run at 4x speed has the same bitrate") {
+    for (int i = 0; i < 50; ++i) {
+      f.advance(500ms);
+      f.feed(line(frame += 60, kib += 256, ms += 2000));
+    }
+    CHECK(f.progress().fps == Approx(120));
+    CHECK(f.progress().bitrate_kbps == Approx(128 * 1024 * 8 / 1000.0));
+  }
 }
 
-TEST_CASE("ffmpeg parser: with less than a second of history, ffmpeg's own fps and bitrate are shown") {
+TEST_CASE("ffmpeg parser: the bitrate is measured between steps of the output size, however far apart") {
+  // MPEG-TS output reaches the file 256 KiB at a time: at 300 kbit/s that is
+  // a step every 7 s. A fixed 10 s window saw one or two steps and swung
+  // between 210 and 420 kbit/s; from step to step it is right.
+  Fixture f;
+  const double bytes_per_s = 300000 / 8.0;
+  int64_t written = 0, size = 0;
+  for (int half_s = 0; half_s < 200; ++half_s) {
+    written = static_cast<int64_t>(bytes_per_s * half_s / 2);
+    while (written - size >= 256 * 1024) size += 256 * 1024;  // whole buffers only
+    int ms = half_s * 500;
+    f.feed(fmt::format("frame={} fps=25 q=2.0 size={}kB time=00:{:02}:{:02}.{:02} bitrate=N/A speed=1x", half_s * 12,
+                       size / 1024, ms / 60000, ms / 1000 % 60, ms % 1000 / 10));
+    f.advance(500ms);
+    if (half_s > 60) {
+      INFO("at " << ms << " ms: " << f.progress().bitrate_kbps);
+      CHECK(f.progress().bitrate_kbps == Approx(300).epsilon(0.05));  // the step times are known to 0.5 s in 14 s
+    }
+  }
+}
+
+TEST_CASE("ffmpeg parser: until the size moved twice, ffmpeg's own bitrate is shown") {
   Fixture f;
   f.feed("frame=   13 fps=0.0 q=1.6 size=      21kB time=00:00:00.48 bitrate= 366.6kbits/s speed=0.942x");
   f.advance(500ms);
@@ -416,8 +454,8 @@ TEST_CASE("ffmpeg parser: with less than a second of history, ffmpeg's own fps a
   CHECK(f.progress().bitrate_kbps == Approx(305.3));
   f.advance(500ms);
   f.feed("frame=   38 fps= 25 q=2.0 size=      52kB time=00:00:01.48 bitrate= 286.6kbits/s speed=0.977x");
-  CHECK(f.progress().fps == Approx(25));                          // (38 - 13) frames / 1 s
-  CHECK(f.progress().bitrate_kbps == Approx(31 * 1024 * 8 / 1000.0));  // (52 - 21) KiB / 1 s
+  CHECK(f.progress().fps == Approx(25));                                  // (38 - 13) frames / 1 s
+  CHECK(f.progress().bitrate_kbps == Approx(15 * 1024 * 8 / 0.48 / 1000));  // (52 - 37) KiB / 0.48 media s
 }
 
 TEST_CASE("ffmpeg parser: it remembers when progress started and when it was last updated") {
@@ -622,4 +660,25 @@ TEST_CASE("ffmpeg parser: an empty value before the next key does not swallow th
   CHECK(f.parser.last_line_was_progress());
   CHECK(f.progress().time_s == Approx(1.5));
   CHECK(f.progress().speed == 1);
+}
+
+TEST_CASE("ffmpeg parser: extreme sizes and media times neither overflow nor turn rates negative") {
+  Fixture f;
+  // size=1e300kB is beyond int64 bytes, time=1e308 s beyond int64
+  // milliseconds: unreadable or no progress, never a wrapped-around number.
+  CHECK(f.feed("size=1e300kB time=00:00:1e308 bitrate=1e308Mbits/s speed=1x") == 0);
+  CHECK(f.progress().size_bytes == 0);
+  CHECK(f.progress().bitrate_kbps == 0);
+  f.advance(1500ms);
+  CHECK(f.feed("size=-1e300kB time=-00:00:1e308 bitrate=N/A speed=1x") == 0);
+  for (int i = 1; i <= 3; ++i) {
+    f.advance(1500ms);
+    f.feed("size=       " + std::to_string(3 * i) + "kB time=00:00:0" + std::to_string(i) +
+           ".00 bitrate=  61.5kbits/s speed=0.918x    ");
+  }
+  const Progress& p = f.progress();
+  CHECK(p.size_bytes == 9216);
+  CHECK(p.bitrate_kbps >= 0);
+  CHECK(p.bitrate_kbps < 1000);
+  CHECK(std::isfinite(p.time_s));
 }

@@ -96,3 +96,12 @@ TEST_CASE("ffmpeg values: long, huge or odd numbers fall back to std::from_chars
   CHECK_FALSE(read_integer("1234567890123456789012"));
   CHECK(read_integer("123456789012345678") == 123456789012345678);
 }
+
+TEST_CASE("ffmpeg values: sizes and bitrates beyond what the result type holds are unreadable, not overflowed") {
+  CHECK_FALSE(read_size_bytes("1e300kB"));
+  CHECK_FALSE(read_size_bytes("1e19"));
+  CHECK_FALSE(read_size_bytes("9007199254740993GiB"));
+  CHECK(read_size_bytes("9e18") == int64_t{9000000000000000000});  // the largest kind still fits
+  CHECK_FALSE(read_bitrate_kbps("1e308Mbits/s"));
+  CHECK(read_clock_seconds("00:00:1e308") == Approx(1e308));  // a double holds it: read as written
+}

@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -23,8 +24,10 @@
 #include <string>
 #include <thread>
 
+#include "process_probe.hpp"
 #include "src/process/pidfd.hpp"
 #include "src/process/proc_sampler.hpp"
+#include "src/process/self_usage.hpp"
 #include "src/process/spawn.hpp"
 
 
@@ -33,7 +36,7 @@ using ffleet::ProcSampler;
 
 namespace {
 
-std::string helper(const std::string& name) { return std::string(FFLEET_TEST_HELPERS) + "/" + name; }
+using ffleet::test::helper;
 
 // A running helper (or any binary given by path), its whole session killed
 // and the child reaped at the end of the test.
@@ -335,3 +338,23 @@ TEST_CASE("proc sampler: a /proc/[pid]/stat fd of a reaped process fails with ES
   close(fd);
 }
 
+TEST_CASE("self usage: the daemon's own CPU, memory, start time and file descriptors", "[proc]") {
+  auto before = ffleet::read_self_usage();
+  REQUIRE(before);
+  int fds[2];
+  REQUIRE(::pipe(fds) == 0);
+  auto after = ffleet::read_self_usage();
+  ::close(fds[0]);
+  ::close(fds[1]);
+  REQUIRE(after);
+  CHECK(after->open_fds == before->open_fds + 2);  // counted exactly, the listing's own fd excluded
+  CHECK(after->resident_bytes > 0);
+  CHECK(after->virtual_bytes >= after->resident_bytes);
+  CHECK(after->cpu_seconds >= before->cpu_seconds);
+  auto now = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+  CHECK(after->start_time_s > now - 3600);  // this test binary started within the hour
+  CHECK(after->start_time_s <= now + 1);
+  rlimit limit{};
+  REQUIRE(::getrlimit(RLIMIT_NOFILE, &limit) == 0);
+  if (limit.rlim_cur != RLIM_INFINITY) CHECK(after->max_fds == limit.rlim_cur);
+}

@@ -37,10 +37,10 @@ namespace {
 using ffleet::test::eventually;
 using ffleet::test::open_fd_count;
 using ffleet::test::process_gone;
+using ffleet::test::helper;
 
 using Clock = std::chrono::steady_clock;
 
-std::string helper(const std::string& name) { return std::string(FFLEET_TEST_HELPERS) + "/" + name; }
 std::string helper_path(const std::string& name) { return helper(name); }
 
 // The daemon's spawn helper, started once from the main thread.
@@ -236,7 +236,8 @@ TEST_CASE("reactor: a child writing 100 MB as fast as it can finishes, with memo
                            exited = true;
                            status = s;
                            cv.notify_all();
-                         }};
+                         },
+                         nullptr};
   auto t0 = Clock::now();
   {
     std::lock_guard<std::mutex> lock(mu);

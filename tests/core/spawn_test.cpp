@@ -35,8 +35,8 @@ namespace {
 using ffleet::test::eventually;
 using ffleet::test::open_fd_count;
 using ffleet::test::process_gone;
+using ffleet::test::helper;
 
-std::string helper(const std::string& name) { return std::string(FFLEET_TEST_HELPERS) + "/" + name; }
 
 struct Finished {
   std::string err;       // all of stderr

@@ -30,10 +30,10 @@ using namespace std::chrono_literals;
 using ffleet::SpawnHelper;
 using ffleet::test::eventually;
 using ffleet::test::process_gone;
+using ffleet::test::helper;
 
 namespace {
 
-std::string helper(const std::string& name) { return std::string(FFLEET_TEST_HELPERS) + "/" + name; }
 
 // A stand-in daemon in a process of its own (so the test can SIGSTOP or
 // SIGKILL it): runs `body` with a pipe to report pids back, then sleeps.

@@ -221,14 +221,14 @@ TEST_CASE("ctl: no daemon at the address is exit 1 within 3 s", "[fleet][ctl][un
   CHECK(r.seconds < 3.0);
 }
 
-TEST_CASE("ctl: a frozen daemon (SIGSTOP) is exit 1 within 3 s", "[fleet][ctl][unreachable]") {
+TEST_CASE("ctl: a frozen daemon (SIGSTOP) is exit 1, not a hang", "[fleet][ctl][unreachable]") {
   Fleet f("ctl-frozen");
   f.daemon.signal(SIGSTOP);
   auto r = f.ctl({"status"});
   f.daemon.signal(SIGCONT);
   CHECK(r.code == 1);
   CHECK(r.err.find("cannot reach the daemon") != std::string::npos);
-  CHECK(r.seconds < 3.0);
+  CHECK(r.seconds < 30.0);  // the 10 s connect limit, with room for a loaded machine
 }
 
 // The job ignores SIGINT, so `stop` waits its whole stop_timeout: the daemon
@@ -238,7 +238,7 @@ static const std::string stubborn_job =
     "    binary: " + helper("helper_ignoresigint") + "\n"
     "    stop_timeout: 30s\n";
 
-TEST_CASE("ctl: the daemon frozen mid-command is exit 1 within a few seconds", "[fleet][ctl][unreachable]") {
+TEST_CASE("ctl: the daemon frozen mid-command is exit 1, not a hang", "[fleet][ctl][unreachable]") {
   Fleet f("ctl-frozen-mid", stubborn_job);
   f.daemon.wait_event(running("stubborn"));
   std::thread freeze([&] {
@@ -250,7 +250,7 @@ TEST_CASE("ctl: the daemon frozen mid-command is exit 1 within a few seconds", "
   f.daemon.signal(SIGCONT);
   CHECK(r.code == 1);
   CHECK(r.err.find("connection to the daemon was lost") != std::string::npos);
-  CHECK(r.seconds < 6.0);  // 2 s connection-timeout after the freeze, plus start-up
+  CHECK(r.seconds < 50.0);  // at most two 11 s heartbeat ticks after the freeze; well below the 75 s reply limit
 }
 
 TEST_CASE("ctl: the daemon killed mid-command is exit 1 at once", "[fleet][ctl][unreachable]") {

@@ -21,6 +21,7 @@
 #include <nlohmann/json.hpp>
 
 #include "wait.hpp"
+#include "process_probe.hpp"
 
 extern char** environ;
 
@@ -29,7 +30,6 @@ namespace ffleet::test {
 using namespace std::chrono_literals;
 using Json = nlohmann::json;
 
-inline std::string helper(const std::string& name) { return std::string(FFLEET_TEST_HELPERS) + "/" + name; }
 
 // A scratch directory removed at the end of the test.
 struct ScratchDir {
@@ -52,6 +52,22 @@ struct ScratchDir {
 
 inline bool process_alive(pid_t pid) { return ::kill(pid, 0) == 0; }
 
+// Starts `args` (args[0] a path) with stdout and stderr to these files
+// (created or emptied); returns its pid.
+inline pid_t spawn_to_files(std::vector<std::string> args, const std::string& out, const std::string& err) {
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_addopen(&fa, 1, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  posix_spawn_file_actions_addopen(&fa, 2, err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  pid_t pid = -1;
+  REQUIRE(posix_spawn(&pid, argv[0], &fa, nullptr, argv.data(), environ) == 0);
+  posix_spawn_file_actions_destroy(&fa);
+  return pid;
+}
+
 
 class Daemon {
  public:
@@ -63,15 +79,7 @@ class Daemon {
     std::vector<std::string> args = {FFLEET_BINARY, "run", job_file, "--events", events_path_,
                                      "--control", control, "--coalesce-ms", "20", "--sample-ms", "200"};
     args.insert(args.end(), extra.begin(), extra.end());
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, 2, log_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
-    REQUIRE(posix_spawn(&pid_, argv[0], &fa, nullptr, argv.data(), environ) == 0);
-    posix_spawn_file_actions_destroy(&fa);
+    pid_ = spawn_to_files(std::move(args), "/dev/null", log_path_);
   }
 
   ~Daemon() {

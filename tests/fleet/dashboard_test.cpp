@@ -9,6 +9,7 @@
 // so with a warning and pass, because the main build must not depend on a
 // browser.
 #include "control_helpers.hpp"
+#include "tools.hpp"
 
 #include <httplib.h>
 
@@ -16,26 +17,7 @@ using namespace ffleet::test;
 
 namespace {
 
-const std::string source_root = std::string(FFLEET_TEST_DATA) + "/../..";
-
-bool have(const std::string& program) {
-  ScratchDir dir("which");
-  return run_program(dir, {"/usr/bin/which", program}, {}, 10s).code == 0;
-}
-
-bool chromium_available() {
-  static int state = -1;  // once per process
-  if (state < 0) {
-    if (!have("chromium")) {
-      ScratchDir dir("install-chromium");
-      auto r = run_program(dir, {"/bin/bash", source_root + "/scripts/install-deps.sh", "chromium"}, {}, 600s);
-      if (r.code != 0) WARN("could not install chromium: " << r.err);
-    }
-    state = have("chromium") ? 1 : 0;
-  }
-  if (state == 0) WARN("SKIPPED: chromium is not installed and could not be installed");
-  return state == 1;
-}
+bool chromium_available() { return tool_available("chromium", "chromium"); }
 
 struct UiFleet {
   ScratchDir dir;

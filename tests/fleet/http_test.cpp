@@ -288,10 +288,12 @@ TEST_CASE("http: /metrics parses as format 0.0.4 and matches the fleet", "[fleet
   CHECK(types["ffleet_job_state"] == "gauge");
   CHECK(types["ffleet_job_transitions_total"] == "counter");
   CHECK(types["process_cpu_seconds_total"] == "counter");
-  for (auto name : {"ffleet_job_restarts_total", "ffleet_job_cpu_percent", "ffleet_job_memory_bytes",
-                    "ffleet_job_uptime_seconds", "ffleet_job_progress_frames", "ffleet_job_progress_fps",
-                    "ffleet_job_progress_speed", "ffleet_job_progress_bitrate_kbps", "ffleet_job_stale_kills_total",
-                    "ffleet_job_limit_kills_total", "ffleet_jobs", "process_resident_memory_bytes"})
+  for (auto name : {"ffleet_job_restarts_total", "ffleet_job_cpu_seconds_total", "ffleet_job_resident_memory_bytes",
+                    "ffleet_job_start_time_seconds", "ffleet_job_frames_total", "ffleet_job_fps",
+                    "ffleet_job_speed_ratio", "ffleet_job_output_bytes_per_second", "ffleet_job_stale_kills_total",
+                    "ffleet_job_limit_kills_total", "ffleet_job_gave_up", "ffleet_job_order", "ffleet_jobs",
+                    "ffleet_build_info", "process_resident_memory_bytes", "process_open_fds", "process_max_fds",
+                    "process_start_time_seconds", "process_virtual_memory_bytes"})
     CHECK(types.count(name) == 1);
 
   std::map<std::string, double> state_sum;
@@ -299,8 +301,8 @@ TEST_CASE("http: /metrics parses as format 0.0.4 and matches the fleet", "[fleet
   std::map<std::string, double> fleet;
   for (auto& s : samples) {
     if (s.name == "ffleet_job_state") {
-      state_sum[s.labels["job"]] += s.value;
-      if (s.value == 1) state_of[s.labels["job"]] = s.labels["state"];
+      state_sum[s.labels["id"]] += s.value;
+      if (s.value == 1) state_of[s.labels["id"]] = s.labels["state"];
     }
     if (s.name == "ffleet_jobs") fleet[s.labels["state"]] = s.value;
     if (s.name == "process_resident_memory_bytes") CHECK(s.value > 1e6);
@@ -316,14 +318,18 @@ TEST_CASE("http: /metrics parses as format 0.0.4 and matches the fleet", "[fleet
     // States can move between the two requests only for a job in flux; these are steady.
     CHECK(state_of[id] == job["state"]);
     for (auto& s : samples)
-      if (s.name == "ffleet_job_transitions_total" && s.labels["job"] == id)
+      if (s.name == "ffleet_job_transitions_total" && s.labels["id"] == id)
         CHECK(s.value == job["states"][s.labels["state"]].get<double>());
   }
-  bool idle_has_progress = false, cam_has_frames = false;
+  bool idle_has_fps = false, cam_has_frames = false, cam_has_fps = false;
   for (auto& s : samples) {
-    if (s.name == "ffleet_job_progress_frames" && s.labels["job"] == "idle") idle_has_progress = true;
-    if (s.name == "ffleet_job_progress_frames" && s.labels["job"] == "cam-1") cam_has_frames = s.value > 0;
+    CHECK(s.labels.count("job") == 0);  // Prometheus's own label is left alone
+    if (s.name == "ffleet_job_fps" && s.labels["id"] == "idle") idle_has_fps = true;
+    if (s.name == "ffleet_job_fps" && s.labels["id"] == "cam-1") cam_has_fps = true;
+    if (s.name == "ffleet_job_frames_total" && s.labels["id"] == "cam-1") cam_has_frames = s.value > 0;
+    if (s.name == "process_open_fds") CHECK(s.value > 3);
   }
-  CHECK_FALSE(idle_has_progress);  // never ran: no made-up zeros
+  CHECK_FALSE(idle_has_fps);  // not running: no live figures
+  CHECK(cam_has_fps);
   CHECK(cam_has_frames);
 }

@@ -1,14 +1,20 @@
 // A peer's bytes on the control port, through the decoding they meet: the
-// 32-byte BASP frame header, then the payload through CAF's binary
+// frame guard (src/control/frame_guard.hpp) over the whole stream, cut into
+// pieces of any size; the 32-byte BASP frame header as CAF reads it; then the
+// payload through CAF's binary
 // deserializer, both as the type-erased caf::message the middleman builds
 // (with the control plane's message types registered) and as ffleet's
 // ControlRequest.
 //
-// Invariants: decoding either fails or gives a value that prints, and a
+// Invariants: the guard's verdict does not depend on how the stream is cut;
+// it decodes a header exactly as CAF does, and a header it lets through
+// after the handshake is one CAF itself accepts (basp::valid) within the
+// limit. Decoding either fails or gives a value that prints, and a
 // decoded ControlRequest survives a round trip (serialize, deserialize, same
 // value); a decoded header is judged valid or not without crashing. ASan's allocation limit
 // (-malloc_limit_mb) catches a length field that makes CAF allocate what
 // the bytes do not contain.
+#include <algorithm>
 #include <cstdint>
 #include <vector>
 
@@ -16,6 +22,7 @@
 #include <caf/io/basp/header.hpp>
 
 #include "actors/messages.hpp"
+#include "src/control/frame_guard.hpp"
 #include "tests/fuzz/control_types.hpp"
 #include "tests/fuzz/fuzz_check.hpp"
 
@@ -54,13 +61,28 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   auto& sys = control_system();
   const char* bytes = reinterpret_cast<const char*>(data);
 
+  // The guard on the whole stream, whole and in pieces of 1..37 bytes.
+  ffleet::FrameGuard whole, pieces;
+  whole.feed(data, size);
+  for (size_t pos = 0, n = 1; pos < size; pos += n, n = n % 37 + 1) pieces.feed(data + pos, std::min(n, size - pos));
+  FUZZ_CHECK(whole.refused() == pieces.refused() && whole.frames() == pieces.frames(),
+             "the guard's verdict does not depend on how the bytes arrive");
+
   // The frame header: what CAF reads before it knows anything of the peer.
   if (size >= caf::io::basp::header_size) {
     caf::io::basp::header hdr;
     caf::binary_deserializer source(sys, bytes, caf::io::basp::header_size);
     if (!source(hdr)) {
-      bool valid = caf::io::basp::valid(hdr);
-      (void)valid;
+      auto mine = ffleet::decode_frame_header(data);
+      FUZZ_CHECK(mine.operation == static_cast<uint8_t>(hdr.operation) && mine.flags == hdr.flags &&
+                     mine.payload_len == hdr.payload_len && mine.operation_data == hdr.operation_data &&
+                     mine.source_actor == hdr.source_actor && mine.dest_actor == hdr.dest_actor,
+                 "the guard decodes a header as CAF does");
+      ffleet::FrameLimits limits;
+      if (ffleet::check_frame_header(mine, 1, 1, limits).empty()) {
+        FUZZ_CHECK(caf::io::basp::valid(hdr), "a header the guard passes is one CAF accepts");
+        FUZZ_CHECK(hdr.payload_len <= std::max(limits.payload, limits.handshake_payload), "within the limit");
+      }
     }
   }
   const char* payload = size >= caf::io::basp::header_size ? bytes + caf::io::basp::header_size : bytes;

@@ -320,7 +320,8 @@ def parse_ts(ts):
 
 def read_events(path):
     """Lists, not maps: one job may get the same pid twice in a long soak."""
-    starts = []      # (job, pid, wall time): every run leaves "starting" once
+    starts = []      # (job, pid, wall time) of each run's first event with a pid
+    seen_runs = set()
     exits = []       # (job, pid, wall time)
     kinds = defaultdict(int)
     gave_up = defaultdict(list)
@@ -328,9 +329,14 @@ def read_events(path):
         for line in f:
             e = json.loads(line)
             kinds[e["event"]] += 1
-            if e["event"] == "state" and e["from"] == "starting" and e.get("pid") is not None:
-                starts.append((e["job"], e["pid"], parse_ts(e["ts"])))
-            elif e["event"] == "exit" and e.get("pid") is not None:
+            # A run is known by its first event with a pid (a child may end
+            # before the run is reported running).
+            if e["event"] in ("state", "exit") and e.get("pid") is not None:
+                run = (e["job"], e["run"], e["pid"])
+                if run not in seen_runs:
+                    seen_runs.add(run)
+                    starts.append((e["job"], e["pid"], parse_ts(e["ts"])))
+            if e["event"] == "exit" and e.get("pid") is not None:
                 exits.append((e["job"], e["pid"], parse_ts(e["ts"])))
             elif e["event"] == "gave_up":
                 gave_up[e["job"]].append(parse_ts(e["ts"]))

@@ -8,7 +8,9 @@
 // that the event stream is live, that the state filter and the id filter
 // work, that a click on "stop" in STOP_ID's row stops that job (the row
 // leaves "running" through the event stream and its order becomes "stop"),
-// and that the job's log opens. With TOKEN it first signs in through the
+// that the stopped job then shows no live figures but its time in state and
+// its exit, that a running job shows live figures and sparkline scales, and
+// that the job's log opens. With TOKEN it first signs in through the
 // page's token prompt. Prints one JSON line; exit 0 = all good.
 import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from "node:fs";
@@ -107,9 +109,32 @@ try {
   await js(`${row}.querySelector('button[data-action="stop"]').click(); true`);
   const stopped = await until("the stopped job's row to leave running", () =>
     js(`${row}.dataset.state !== "running" && ${row}.dataset.state`));
-  await until("the row's order to become stop", () => js(`${row}.children[2].textContent === "stop"`));
+  await until("the row's order to become stop", () => js(`${row}.children[3].textContent === "stop"`));
   const eventsSeen = await js(`document.getElementById("events").textContent.includes(${JSON.stringify(stopId)})`);
   if (!eventsSeen) throw new Error("the event panel never showed the stopped job");
+
+  // The stopped job's figures are not shown as live; its row says since when
+  // it is in its state and how its run ended.
+  const cell = (r, n) => `${r}.children[${n}]`;  // 2: in state, 6-8: fps, speed, bitrate
+  const honest = await until("the stopped job's figures to be marked not live, with its exit", () => js(`(() => {
+    const figures = [6, 7, 8].map((n) => ${row}.children[n]);
+    const note = ${row}.querySelector(".note").textContent;
+    if (!figures.every((td) => td.dataset.live === "0" && td.textContent === "-")) return false;
+    if (!/(exit|signal) [0-9]+/.test(note)) return false;
+    const since = ${cell(row, 2)};
+    if (!since.textContent || !since.title.includes("since")) return false;
+    return { note, in_state: since.textContent, tooltip: figures[0].title };
+  })()`));
+  const other = ids.find((id) => id !== stopId && rows.some(([j, st]) => j === id && st === "running"));
+  const otherRow = `document.querySelector('tr[data-job=${JSON.stringify(other)}]')`;
+  const live = await until("a running job's live figures and its sparkline scales", () => js(`(() => {
+    const fps = ${otherRow}.children[6];
+    const cpuScale = ${otherRow}.querySelector(".cpu .scale").textContent;
+    const memScale = ${otherRow}.querySelector(".mem .scale").textContent;
+    if (fps.dataset.live !== "1" || !/^[0-9.]+$/.test(fps.textContent)) return false;
+    if (!/^[0-9]+%$/.test(cpuScale) || !/^[0-9.]+[BKMGT]$/.test(memScale)) return false;
+    return { fps: fps.textContent, cpu_scale: cpuScale, mem_scale: memScale };
+  })()`));
 
   // The job's log in the side panel.
   await js(`${row}.querySelector("a.id").click(); true`);
@@ -122,7 +147,7 @@ try {
     const shot = await send("Page.captureScreenshot", { format: "png" });
     writeFileSync(screenshot, Buffer.from(shot.data, "base64"));
   }
-  finish(0, { ok: true, rows, stopped_state: stopped, log_chars: log.length });
+  finish(0, { ok: true, rows, stopped_state: stopped, stopped_row: honest, running_row: live, log_chars: log.length });
 } catch (e) {
   finish(1, { ok: false, error: String(e.message || e) });
 }

@@ -1,0 +1,281 @@
+#include "actors/cluster/cluster_control.hpp"
+
+#include <caf/io/all.hpp>
+
+#include "actors/control.hpp"
+#include "src/control/host_port.hpp"
+#include "src/control/token.hpp"
+#include "src/util/logging.hpp"
+
+namespace ffleet {
+
+namespace {
+
+using nlohmann::json;
+using namespace std::chrono_literals;
+
+// A job command may wait for a process to stop; a status query should not
+// wait long for a node that froze (CAF fails no pending request when the
+// link drops, only the timeout does).
+constexpr auto peer_timeout = 10s;
+constexpr auto status_timeout = 3s;
+constexpr auto connect_timeout = 2s;
+
+struct cluster_control_state {
+  ClusterControlArgs args;
+  std::map<std::string, control_actor> peers;  // by address; dropped when the link goes down
+  static inline const char* name = "cluster-control";
+};
+
+using cc_ptr = control_actor::stateful_pointer<cluster_control_state>;
+using Reply = caf::typed_response_promise<ControlReply>;
+using Words = std::vector<std::string>;
+
+// Calls `then` with the peer's control actor, or with null when it cannot be
+// reached within connect_timeout.
+template <class F>
+void with_peer(cc_ptr self, const std::string& address, F then) {
+  auto known = self->state.peers.find(address);
+  if (known != self->state.peers.end()) {
+    then(known->second);
+    return;
+  }
+  auto at = parse_host_port(address, nullptr);
+  if (!at) {
+    then(control_actor{});
+    return;
+  }
+  self->request(self->system().middleman().actor_handle(), connect_timeout, caf::connect_atom::value, at->host,
+                at->port)
+      .then(
+          [=](caf::node_id&, caf::strong_actor_ptr& ptr, std::set<std::string>& interface) mutable {
+            if (!ptr || !self->system().assignable<control_actor>(interface)) {
+              then(control_actor{});
+              return;
+            }
+            auto peer = caf::actor_cast<control_actor>(std::move(ptr));
+            self->monitor(peer);
+            self->state.peers[address] = peer;
+            then(peer);
+          },
+          [=](caf::error&) mutable { then(control_actor{}); });
+}
+
+// Sends words to one node (this one: the local control actor) and calls
+// `done` with its reply; a node that cannot be reached gives a failure reply.
+template <class F>
+void ask_node(cc_ptr self, const ClusterSnapshot& snap, const std::string& node, Words words, F done) {
+  auto& st = self->state;
+  auto timeout = words[0] == "status" ? status_timeout : peer_timeout;
+  if (node == snap.self) {
+    self->request(st.args.local, timeout, ControlRequest{st.args.token, std::move(words)})
+        .then([=](ControlReply& r) mutable { done(std::move(r)); },
+              [=](caf::error& e) mutable { done(control_failure("failed", node + ": " + caf::to_string(e))); });
+    return;
+  }
+  auto known = snap.addresses.find(node);
+  if (known == snap.addresses.end()) {
+    done(control_failure("failed", "node " + node + " is not up"));
+    return;
+  }
+  words.insert(words.begin(), "local");
+  std::string token = st.args.token;
+  std::string address = known->second;  // a copy: `snap` is gone when the callbacks run
+  with_peer(self, address, [=](control_actor peer) mutable {
+    if (!peer) {
+      done(control_failure("failed", "node " + node + " cannot be reached at " + address));
+      return;
+    }
+    self->request(peer, timeout, ControlRequest{token, words})
+        .then([=](ControlReply& r) mutable { done(std::move(r)); },
+              [=](caf::error& e) mutable {
+                done(control_failure("failed", "node " + node + " did not answer: " + caf::to_string(e)));
+              });
+  });
+}
+
+// A section 4 object for a job no node runs right now.
+json idle_status(const std::string& id, bool autostart) {
+  JobStatus s;
+  s.id = id;
+  s.order = autostart ? Order::start : Order::stop;
+  s.since = std::chrono::system_clock::now();
+  return json(s);
+}
+
+// Every job's status, from the nodes that run them, with node and placement.
+void cluster_status(cc_ptr self, Reply promise, std::optional<std::string> only) {
+  self->request(self->state.args.agent, peer_timeout, snapshot_atom::value)
+      .then(
+          [=](ClusterSnapshot& snap) mutable {
+            struct Gather {
+              std::map<std::string, json> by_node;  // node -> its status array
+              size_t pending = 0;
+            };
+            auto gather = std::make_shared<Gather>();
+            auto finish = [=]() mutable {
+              json all = json::array();
+              for (auto& [id, node] : snap.placement) {
+                if (only && id != *only) continue;
+                json status;
+                std::string running_on;
+                auto from = [&](const std::string& n) {
+                  auto statuses = gather->by_node.find(n);
+                  if (statuses == gather->by_node.end() || !statuses->second.is_array()) return false;
+                  for (auto& s : statuses->second)
+                    if (s.value("id", "") == id) {
+                      status = s;
+                      running_on = n;
+                      return true;
+                    }
+                  return false;
+                };
+                // The node it is placed on first; during a move the old one may still run it.
+                if (!(node.empty() ? false : from(node)))
+                  for (auto& [n, statuses] : gather->by_node)
+                    if (from(n)) break;
+                if (status.is_null()) {
+                  status = idle_status(id, snap.autostart[id]);
+                  running_on = node;
+                }
+                status["node"] = running_on.empty() ? json(nullptr) : json(running_on);
+                auto why = snap.pending.find(id);
+                status["placement"] = why == snap.pending.end() ? json(nullptr) : json(why->second);
+                all.push_back(std::move(status));
+              }
+              if (!only) {
+                promise.deliver(control_ok(all));
+              } else if (all.empty()) {
+                promise.deliver(control_failure("unknown_job", "unknown job \"" + *only + "\""));
+              } else {
+                promise.deliver(control_ok(all[0]));
+              }
+            };
+            gather->pending = snap.addresses.size();
+            if (gather->pending == 0) {
+              finish();
+              return;
+            }
+            for (auto& [node, address] : snap.addresses) {
+              std::string name = node;
+              ask_node(self, snap, name, Words{"status"}, [=](ControlReply r) mutable {
+                if (r.kind == "ok") gather->by_node[name] = json::parse(r.body, nullptr, false);
+                if (--gather->pending == 0) finish();
+              });
+            }
+          },
+          [=](caf::error& e) mutable { promise.deliver(control_failure("failed", "cluster view: " + caf::to_string(e))); });
+}
+
+// A command about one job goes to the node that runs it.
+void job_command(cc_ptr self, Reply promise, Words words) {
+  std::string id = words[1];
+  self->request(self->state.args.agent, peer_timeout, snapshot_atom::value)
+      .then(
+          [=](ClusterSnapshot& snap) mutable {
+            auto placed = snap.placement.find(id);
+            if (placed == snap.placement.end()) {
+              promise.deliver(control_failure("unknown_job", "unknown job \"" + id + "\""));
+              return;
+            }
+            if (placed->second.empty()) {
+              promise.deliver(control_failure("refused", id + " runs on no node: " + snap.pending[id]));
+              return;
+            }
+            ask_node(self, snap, placed->second, words, [=](ControlReply r) mutable { promise.deliver(std::move(r)); });
+          },
+          [=](caf::error& e) mutable { promise.deliver(control_failure("failed", "cluster view: " + caf::to_string(e))); });
+}
+
+template <class... Ts>
+void ask_agent(cc_ptr self, Reply promise, Ts... xs) {
+  self->request(self->state.args.agent, 60s, xs...)
+      .then([=](ControlReply& r) mutable { promise.deliver(std::move(r)); },
+            [=](caf::error& e) mutable { promise.deliver(control_failure("failed", "node agent: " + caf::to_string(e))); });
+}
+
+caf::result<ControlReply> dispatch(cc_ptr self, const ControlRequest& req) {
+  auto& st = self->state;
+  const Words& cmd = req.command;
+  const std::string& name = cmd[0];
+  size_t n = cmd.size();
+  auto usage = [](const char* form) { return control_failure("bad_request", std::string("usage: ") + form); };
+  if (name == "local") {
+    if (n < 2) return usage("local COMMAND...");
+    return self->delegate(st.args.local, ControlRequest{req.token, Words(cmd.begin() + 1, cmd.end())});
+  }
+  auto promise = self->make_response_promise<ControlReply>();
+  if (name == "status") {
+    if (n > 2) return usage("status [ID]");
+    cluster_status(self, promise, n == 2 ? std::optional<std::string>(cmd[1]) : std::nullopt);
+    return promise;
+  }
+  if (name == "start" || name == "stop" || name == "restart" || name == "kill" || name == "logs" ||
+      name == "report") {
+    if (n < 2) return usage("start|stop|restart|kill|logs|report ID");
+    job_command(self, promise, cmd);
+    return promise;
+  }
+  if (name == "nodes") {
+    if (n != 1) return usage("nodes");
+    self->request(st.args.agent, peer_timeout, snapshot_atom::value)
+        .then([=](ClusterSnapshot& snap) mutable { promise.deliver(control_ok(snap.nodes)); },
+              [=](caf::error& e) mutable { promise.deliver(control_failure("failed", caf::to_string(e))); });
+    return promise;
+  }
+  if (name == "apply") {
+    if (n != 3) return usage("apply FILE (the client sends the file's name and text)");
+    ask_agent(self, promise, apply_atom::value, cmd[1], cmd[2]);
+    return promise;
+  }
+  if (name == "drain" || name == "uncordon" || name == "forget") {
+    if (n != 2) return usage("drain|uncordon|forget NODE");
+    if (name == "drain") ask_agent(self, promise, drain_atom::value, cmd[1]);
+    else if (name == "uncordon") ask_agent(self, promise, uncordon_atom::value, cmd[1]);
+    else ask_agent(self, promise, forget_atom::value, cmd[1]);
+    return promise;
+  }
+  if (name == "reload") {
+    if (n != 1) return usage("reload");
+    ask_agent(self, promise, reload_atom::value);
+    return promise;
+  }
+  if (name == "shutdown") {
+    if (n != 1) return usage("shutdown");
+    self->send(st.args.agent, shutdown_atom::value, false);
+    return control_ok(json{{"message", "leaving the cluster"}});
+  }
+  // metrics, ping and anything else: this node's own answer.
+  return self->delegate(st.args.local, req);
+}
+
+control_actor::behavior_type cluster_control_impl(cc_ptr self, ClusterControlArgs args) {
+  self->state.args = std::move(args);
+  // The local control actor is ours alone: it goes when we go.
+  self->link_to(self->state.args.local);
+  self->set_down_handler([=](caf::down_msg& dm) {
+    auto& peers = self->state.peers;
+    for (auto i = peers.begin(); i != peers.end(); ++i)
+      if (i->second.address() == dm.source) {
+        peers.erase(i);
+        break;
+      }
+  });
+  return {
+      [=](const ControlRequest& req) -> caf::result<ControlReply> {
+        auto& st = self->state;
+        if (!st.args.token.empty() && !tokens_equal(st.args.token, req.token))
+          return control_failure("unauthorized", "unauthorized");
+        if (req.command.empty()) return control_failure("bad_request", "empty command");
+        return dispatch(self, req);
+      },
+  };
+}
+
+}  // namespace
+
+control_actor spawn_cluster_control(caf::actor_system& sys, ClusterControlArgs args) {
+  return sys.spawn(cluster_control_impl, std::move(args));
+}
+
+}  // namespace ffleet

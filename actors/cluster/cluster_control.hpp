@@ -1,0 +1,27 @@
+// The control door of a cluster node: what `ffleet ctl` and the HTTP API
+// reach, answering for the whole cluster from any node.
+//
+//  - status [ID]: the status of every job from the node that runs it (asked
+//    over CAF), with "node" and "placement"; jobs no node runs are shown as
+//    finished, with the node they are placed on or why they are pending;
+//  - start|stop|restart|kill|logs|report ID: sent to the node that runs ID;
+//  - nodes, apply, drain, uncordon, forget, reload, shutdown: the node agent;
+//  - local ...: a command for this node's own supervisor only (how nodes ask
+//    each other), handled by the single-node control actor (actors/control.hpp).
+#pragma once
+
+#include <string>
+
+#include "actors/cluster/cluster_messages.hpp"
+
+namespace ffleet {
+
+struct ClusterControlArgs {
+  control_actor local;  // the single-node control actor of this node
+  node_agent_actor agent;
+  std::string token;  // checked here, and sent along to the other nodes
+};
+
+control_actor spawn_cluster_control(caf::actor_system& sys, ClusterControlArgs args);
+
+}  // namespace ffleet

@@ -1,0 +1,77 @@
+// The messages of a cluster node's actors (see docs/cluster.md):
+//
+//   watch thread ──etcd events, link up/down (anon_send)──▶ node agent
+//   supervisor ──released (a job it let go has ended)──▶ node agent
+//   reactor ──SIGHUP/SIGINT/SIGTERM──▶ node agent
+//   node agent ──apply (the jobs placed here and claimed)──▶ supervisor
+//   cluster control ──snapshot?, apply/drain/uncordon/forget/reload/leave──▶ node agent
+//   cluster control ──ControlRequest (status, job commands, logs)──▶ other nodes' cluster control
+//
+// Node-to-node traffic uses the control protocol of actors/messages.hpp
+// (ControlRequest/ControlReply), so it crosses the same authenticated,
+// size-bounded door as `ffleet ctl`.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "actors/messages.hpp"
+#include "src/etcd/etcd_types.hpp"
+
+namespace ffleet {
+
+using renew_atom = caf::atom_constant<caf::atom("renew")>;  // the agent's own timer: renew, fence, lead
+using watch_atom = caf::atom_constant<caf::atom("watch")>;
+using link_atom = caf::atom_constant<caf::atom("link")>;
+using snapshot_atom = caf::atom_constant<caf::atom("snapshot")>;
+using drain_atom = caf::atom_constant<caf::atom("drain")>;
+using uncordon_atom = caf::atom_constant<caf::atom("uncordon")>;
+using forget_atom = caf::atom_constant<caf::atom("forget")>;
+using resync_atom = caf::atom_constant<caf::atom("resync")>;
+
+// A batch of etcd events, in order, from the watch thread.
+struct WatchBatch {
+  std::vector<etcd::Event> events;
+};
+
+// The whole-cluster view a node answers with (any node, the same answer).
+struct ClusterSnapshot {
+  std::string self;                              // this node's name
+  std::string leader;                            // "" while there is none
+  bool registered = false;                       // this node holds a lease
+  nlohmann::json nodes = nlohmann::json::array();  // the `ctl nodes --json` rows
+  std::map<std::string, std::string> addresses;  // live node -> HOST:PORT
+  std::map<std::string, std::string> placement;  // job -> node, "" when it has none
+  std::map<std::string, std::string> pending;    // job -> why it has no node
+  std::map<std::string, bool> autostart;         // job -> its autostart, for a status of a job not running
+};
+
+}  // namespace ffleet
+
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(ffleet::WatchBatch)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(ffleet::ClusterSnapshot)
+
+namespace ffleet {
+
+// One per cluster node: holds the node's lease, keeps the cluster view, runs
+// the jobs placed here through the supervisor, and is the leader when elected.
+using node_agent_actor = caf::typed_actor<
+    caf::reacts_to<start_atom, supervisor_actor>,  // the supervisor to drive; nothing happens before it
+    caf::reacts_to<renew_atom>,
+    caf::reacts_to<watch_atom, WatchBatch>,
+    caf::reacts_to<link_atom, bool, std::string>,  // watch connected?, why not
+    caf::reacts_to<resync_atom>,                   // the watch lost history: read everything again
+    caf::reacts_to<released_atom, std::string>,
+    caf::reacts_to<signal_atom, int32_t>,
+    caf::replies_to<snapshot_atom>::with<ClusterSnapshot>,
+    caf::replies_to<apply_atom, std::string, std::string>::with<ControlReply>,  // file name, YAML text
+    caf::replies_to<reload_atom>::with<ControlReply>,                          // this node's FILE again
+    caf::replies_to<drain_atom, std::string>::with<ControlReply>,
+    caf::replies_to<uncordon_atom, std::string>::with<ControlReply>,
+    caf::replies_to<forget_atom, std::string>::with<ControlReply>,
+    caf::reacts_to<shutdown_atom, bool>>;  // leave the cluster; immediate?
+
+}  // namespace ffleet

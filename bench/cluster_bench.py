@@ -1,0 +1,160 @@
+#!/usr/bin/env python3
+"""Cluster benchmarks on loopback: a private etcd and three `ffleet run
+--cluster` daemons (docs/cluster.md). Prints:
+
+  failover   p50/max seconds from SIGKILL of a node to all of its jobs
+             running again on the others, over --tries kills
+  place      seconds from `ctl apply` of --place-jobs jobs to all running
+
+usage: cluster_bench.py BUILD_DIR [--ttl 2s] [--tries 20] [--jobs 30] [--place-jobs 3000]
+"""
+import argparse, json, os, shutil, signal, socket, subprocess, statistics, sys, tempfile, time
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+class Cluster:
+    def __init__(self, ffleet, ttl, workdir):
+        self.ffleet, self.ttl, self.dir = ffleet, ttl, workdir
+        cport, pport = free_port(), free_port()
+        self.endpoint = f"http://127.0.0.1:{cport}"
+        peer = f"http://127.0.0.1:{pport}"
+        self.etcd = subprocess.Popen(
+            ["etcd", "--name", "b", "--data-dir", os.path.join(workdir, "etcd"), "--listen-client-urls", self.endpoint,
+             "--advertise-client-urls", self.endpoint, "--listen-peer-urls", peer, "--initial-advertise-peer-urls", peer,
+             "--initial-cluster", "b=" + peer, "--log-level", "warn"],
+            stdout=subprocess.DEVNULL, stderr=open(os.path.join(workdir, "etcd.log"), "w"))
+        self.nodes, self.ports = {}, {}
+        self.wait(lambda: subprocess.run(["etcdctl", "--endpoints", self.endpoint, "endpoint", "health"],
+                                         capture_output=True).returncode == 0, 30)
+
+    def start(self, name):
+        self.ports.setdefault(name, free_port())
+        log = open(os.path.join(self.dir, name + ".log"), "a")
+        self.nodes[name] = subprocess.Popen(
+            [self.ffleet, "run", "--cluster", self.endpoint, "--node", name, "--control", self.address(name),
+             "--lease-ttl", self.ttl, "--log-level", "warn"], stdout=subprocess.DEVNULL, stderr=log)
+
+    def address(self, name):
+        return f"127.0.0.1:{self.ports[name]}"
+
+    def ctl(self, via, *words):
+        r = subprocess.run([self.ffleet, "ctl", "--connect", self.address(via), *words], capture_output=True, text=True)
+        return r.returncode, r.stdout
+
+    def json(self, via, *words):
+        code, out = self.ctl(via, *words, "--json")
+        return json.loads(out) if code == 0 else None
+
+    def running(self, via):
+        status = self.json(via, "status") or []
+        return {s["id"]: s["node"] for s in status if s["state"] == "running" and s["pid"] is not None}
+
+    def leader(self, via):
+        for n in self.json(via, "nodes") or []:
+            if n["leader"]:
+                return n["name"]
+        return None
+
+    @staticmethod
+    def wait(condition, timeout, step=0.05):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if condition():
+                return True
+            time.sleep(step)
+        return False
+
+    def stop(self):
+        for p in self.nodes.values():
+            p.kill()
+            p.wait()
+        self.etcd.kill()
+        self.etcd.wait()
+
+
+def job_file(path, n):
+    with open(path, "w") as f:
+        f.write("version: 1\ndefaults:\n  binary: sleep\n  args: [\"100000\"]\n  stop_timeout: 1s\njobs:\n")
+        for i in range(n):
+            f.write(f"  - id: job-{i}\n")
+    return path
+
+
+def bench_failover(ffleet, ttl, tries, jobs):
+    workdir = tempfile.mkdtemp(prefix="ffleet-bench-failover-")
+    c = Cluster(ffleet, ttl, workdir)
+    try:
+        for n in ("n1", "n2", "n3"):
+            c.start(n)
+        assert c.wait(lambda: len(c.json("n1", "nodes") or []) == 3, 30), "nodes did not come up"
+        assert c.ctl("n1", "apply", job_file(os.path.join(workdir, "jobs.yaml"), jobs))[0] == 0
+        assert c.wait(lambda: len(c.running("n1")) == jobs, 60), "jobs did not start"
+        times = []
+        for _ in range(tries):
+            placed = c.running("n1")
+            leader = c.leader("n1")
+            counts = {n: list(placed.values()).count(n) for n in c.nodes}
+            victim = max((n for n in c.nodes if n != leader), key=lambda n: counts[n])
+            survivor = next(n for n in c.nodes if n != victim)
+            t0 = time.monotonic()
+            c.nodes[victim].kill()
+            c.nodes[victim].wait()
+            ok = c.wait(lambda: (lambda r: len(r) == jobs and victim not in r.values())(c.running(survivor)), 60, 0.02)
+            times.append(time.monotonic() - t0)
+            assert ok, "failover did not complete"
+            c.start(victim)
+            assert c.wait(lambda: any(n["name"] == victim and n["state"] == "ready"
+                                      for n in c.json(survivor, "nodes") or []), 30)
+        print(f"failover  lease_ttl {ttl}: {tries} kills of a node with ~{jobs // 3} of {jobs} jobs: "
+              f"p50 {statistics.median(times):.2f} s, max {max(times):.2f} s, min {min(times):.2f} s")
+    finally:
+        c.stop()
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def bench_place(ffleet, ttl, jobs):
+    workdir = tempfile.mkdtemp(prefix="ffleet-bench-place-")
+    c = Cluster(ffleet, ttl, workdir)
+    try:
+        for n in ("n1", "n2", "n3"):
+            c.start(n)
+        assert c.wait(lambda: len(c.json("n1", "nodes") or []) == 3, 30)
+        time.sleep(float(ttl.rstrip("s")) + 0.5)  # the leader's wait after its election is not what we measure
+        path = job_file(os.path.join(workdir, "jobs.yaml"), jobs)
+        t0 = time.monotonic()
+        assert c.ctl("n1", "apply", path)[0] == 0
+        ok = c.wait(lambda: len(c.running("n1")) == jobs, 300, 0.5)
+        elapsed = time.monotonic() - t0
+        counts = {}
+        for node in c.running("n1").values():
+            counts[node] = counts.get(node, 0) + 1
+        print(f"place     {jobs} jobs on 3 nodes: all running after {elapsed:.1f} s ({'ok' if ok else 'TIMED OUT'}), "
+              f"per node {dict(sorted(counts.items()))}")
+    finally:
+        c.stop()
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("build")
+    ap.add_argument("--ttl", default="2s")
+    ap.add_argument("--tries", type=int, default=20)
+    ap.add_argument("--jobs", type=int, default=30)
+    ap.add_argument("--place-jobs", type=int, default=3000)
+    a = ap.parse_args()
+    ffleet = os.path.join(a.build, "app", "ffleet")
+    bench_failover(ffleet, a.ttl, a.tries, a.jobs)
+    if a.place_jobs > 0:
+        bench_place(ffleet, a.ttl, a.place_jobs)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,269 @@
+// Three `ffleet run --cluster` daemons on loopback with a real etcd: the
+// guarantees of docs/cluster.md, checked from outside as an operator (ctl)
+// and from the children's own records.
+#include <catch2/catch.hpp>
+
+#include "cluster_harness.hpp"
+
+using namespace ffleet::test;
+
+namespace {
+
+const std::set<std::string> all3 = {"n1", "n2", "n3"};
+
+// Three nodes that have all registered before the file is applied, so each
+// gets its share whatever the machine's load.
+void start_three(TestCluster& c, const std::string& file) {
+  for (auto& n : all3) c.start(n, "");
+  REQUIRE(eventually([&] { return c.ctl("n1", {"nodes", "--json"}).json().size() == 3; }));
+  REQUIRE(c.ctl("n1", {"apply", file}).code == 0);
+}
+
+double seconds_since(std::chrono::steady_clock::time_point t) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
+}
+
+}  // namespace
+
+TEST_CASE("cluster: 9 jobs spread 3/3/3 over 3 nodes, each on exactly one node, the same view from every node",
+          "[cluster][spread]") {
+  TestCluster c("spread");
+  auto file = c.job_file("jobs.yaml", 9);
+  for (auto& n : all3) c.start(n, file);
+  auto placed = c.wait_running("n1", 9, all3);
+  auto counts = c.per_node(placed);
+  CHECK(counts["n1"] == 3);
+  CHECK(counts["n2"] == 3);
+  CHECK(counts["n3"] == 3);
+  // Any node answers for the whole cluster, with the same placement.
+  CHECK(c.running("n2") == placed);
+  CHECK(c.running("n3") == placed);
+  auto nodes = c.ctl("n3", {"nodes", "--json"}).json();
+  REQUIRE(nodes.is_array());
+  REQUIRE(nodes.size() == 3);
+  int leaders = 0;
+  for (auto& n : nodes) {
+    CHECK(n["state"] == "ready");
+    CHECK(n["jobs"] == 3);
+    leaders += n["leader"].get<bool>() ? 1 : 0;
+  }
+  CHECK(leaders == 1);
+  // Exactly one run of each job so far.
+  auto runs = c.runs();
+  CHECK(runs.size() == 9);
+  c.check_no_overlap();
+}
+
+TEST_CASE("cluster: a SIGKILLed node's jobs run again on the others, never twice at once", "[cluster][failover]") {
+  TestCluster c("failover");
+  start_three(c, c.job_file("jobs.yaml", 9));
+  auto before = c.per_node(c.wait_running("n1", 9, all3));
+  // Not the leader: that is the next test.
+  auto leader = c.ctl("n1", {"nodes", "--json"}).json();
+  std::string victim = "n3";
+  for (auto& n : leader)
+    if (n["leader"] == true && n["name"] == "n3") victim = "n2";
+  REQUIRE(before[victim] > 0);
+  auto killed_at = std::chrono::steady_clock::now();
+  c.kill(victim);
+  std::set<std::string> rest = all3;
+  rest.erase(victim);
+  auto placed = c.wait_running(*rest.begin(), 9, rest);
+  WARN("failover after SIGKILL of a node (lease_ttl 2s): the last moved job started "
+       << c.restart_latency(killed_at) << " s after the kill (seen by ctl after " << seconds_since(killed_at) << " s)");
+  auto counts = c.per_node(placed);
+  CHECK(counts[*rest.begin()] + counts[*rest.rbegin()] == 9);
+  auto gap = c.check_no_overlap();
+  WARN("smallest gap between two runs of one job: " << gap << " ms");
+  auto status = c.ctl(*rest.begin(), {"nodes", "--json"}).json();
+  for (auto& n : status)
+    if (n["name"] == victim) CHECK(n["state"] == "down");
+}
+
+TEST_CASE("cluster: a SIGKILLed leader is replaced and its jobs move, never twice at once", "[cluster][failover]") {
+  TestCluster c("leaderkill");
+  start_three(c, c.job_file("jobs.yaml", 6));
+  auto before = c.per_node(c.wait_running("n1", 6, all3));
+  std::string leader;
+  for (auto& n : c.ctl("n1", {"nodes", "--json"}).json())
+    if (n["leader"] == true) leader = n["name"];
+  REQUIRE_FALSE(leader.empty());
+  REQUIRE(before[leader] > 0);
+  auto killed_at = std::chrono::steady_clock::now();
+  c.kill(leader);
+  std::set<std::string> rest = all3;
+  rest.erase(leader);
+  c.wait_running(*rest.begin(), 6, rest);
+  WARN("failover after SIGKILL of the leader (lease_ttl 2s): the last moved job started "
+       << c.restart_latency(killed_at) << " s after the kill");
+  bool new_leader = eventually([&] {
+    for (auto& n : c.ctl(*rest.begin(), {"nodes", "--json"}).json())
+      if (n["leader"] == true && rest.count(n["name"])) return true;
+    return false;
+  });
+  CHECK(new_leader);
+  c.check_no_overlap();
+}
+
+TEST_CASE("cluster: drain moves a node's jobs off cleanly, uncordon moves nothing back", "[cluster][drain]") {
+  TestCluster c("drain");
+  start_three(c, c.job_file("jobs.yaml", 6));
+  c.wait_running("n1", 6, all3);
+  auto drained_at = std::chrono::steady_clock::now();
+  auto r = c.ctl("n2", {"drain", "n3"});
+  CHECK(r.code == 0);
+  auto placed = c.wait_running("n1", 6, {"n1", "n2"});
+  WARN("drain: jobs of n3 running elsewhere after " << seconds_since(drained_at) << " s (stop_timeout 2s)");
+  CHECK(c.per_node(placed)["n1"] == 3);
+  CHECK(c.per_node(placed)["n2"] == 3);
+  bool draining = false;
+  for (auto& n : c.ctl("n1", {"nodes", "--json"}).json())
+    if (n["name"] == "n3") draining = n["state"] == "draining" && n["jobs"] == 0;
+  CHECK(draining);
+  auto moved = c.node("n1").wait_event([](const Json& e) { return e["event"] == "placed" && e["reason"] == "drain"; });
+  CHECK(moved["from"] == "n3");
+  CHECK(c.ctl("n1", {"uncordon", "n3"}).code == 0);
+  c.node("n1").wait_event([](const Json& e) { return e["event"] == "node" && e["node"] == "n3" && e["action"] == "ready"; });
+  CHECK(c.running("n1") == placed);  // nothing moves back
+  CHECK(c.ctl("n1", {"drain", "nobody"}).code == 1);
+  c.check_no_overlap();
+}
+
+TEST_CASE("cluster: apply changes only what changed, an invalid file changes nothing and exits 2", "[cluster][apply]") {
+  TestCluster c("apply");
+  start_three(c, c.job_file("jobs.yaml", 4));
+  auto before = c.wait_running("n1", 4, all3);
+  auto pids_before = c.status("n1");
+  // job-0 unchanged, job-1 changed, job-2 and job-3 removed, job-4 added.
+  auto next = c.job_file("next.yaml", 1,
+                         "  - {id: job-1, stop_timeout: 1s}\n  - id: job-4\n");
+  auto r = c.ctl("n3", {"apply", next});
+  REQUIRE(r.code == 0);
+  CHECK(r.out.find("added: job-4") != std::string::npos);
+  CHECK(r.out.find("removed: job-2 job-3") != std::string::npos);
+  CHECK(r.out.find("changed: job-1") != std::string::npos);
+  auto after = c.wait_running("n1", 3, all3);
+  CHECK(after["job-0"] == before["job-0"]);
+  auto pid_of = [](const Json& all, const std::string& id) {
+    for (auto& s : all)
+      if (s["id"] == id) return s["pid"];
+    return Json();
+  };
+  CHECK(pid_of(c.status("n1"), "job-0") == pid_of(pids_before, "job-0"));
+  auto bad = c.dir().write("bad.yaml", "version: 1\njobs:\n  - {id: x, args: [], reconnect_delay: soon}\n");
+  auto refused = c.ctl("n1", {"apply", bad});
+  CHECK(refused.code == 2);
+  CHECK(refused.out.find("bad.yaml:3:") != std::string::npos);
+  CHECK(c.running("n1").size() == 3);
+  c.check_no_overlap();
+}
+
+TEST_CASE("cluster: labels and a named node place jobs, what no node can take is pending with the reason",
+          "[cluster][labels]") {
+  TestCluster c("labels");
+  c.start("n1", "", {"--label", "gpu=nvenc"});
+  c.start("n2", "");
+  REQUIRE(eventually([&] { return c.ctl("n1", {"nodes", "--json"}).json().size() == 2; }));
+  auto file = c.job_file("jobs.yaml", 0,
+                         "  - {id: enc, node_labels: {gpu: nvenc}}\n"
+                         "  - {id: pinned, node: n2}\n"
+                         "  - {id: vaapi, node_labels: {gpu: vaapi}}\n");
+  REQUIRE(c.ctl("n2", {"apply", file}).code == 0);
+  auto placed = c.wait_running("n2", 2, {"n1", "n2"});
+  CHECK(placed["enc"] == "n1");
+  CHECK(placed["pinned"] == "n2");
+  auto pending = c.ctl("n1", {"status", "vaapi", "--json"}).json();
+  CHECK(pending["node"].is_null());
+  CHECK(pending["placement"] == "no node has label gpu=vaapi");
+  CHECK(pending["state"] == "finished");
+  CHECK(pending["pid"].is_null());
+  // A node with the label joins: the pending job goes there, nothing else moves.
+  c.start("n3", "", {"--label", "gpu=vaapi"});
+  placed = c.wait_running("n1", 3, all3);
+  CHECK(placed["vaapi"] == "n3");
+  CHECK(placed["enc"] == "n1");
+}
+
+TEST_CASE("cluster: a node leaving cleanly hands its jobs over, exits 0, and takes new work when it returns",
+          "[cluster][leave]") {
+  TestCluster c("leave");
+  auto file = c.job_file("jobs.yaml", 6);
+  start_three(c, file);
+  c.wait_running("n1", 6, all3);
+  c.node("n3").signal(SIGTERM);
+  CHECK(c.node("n3").wait_exit() == 0);
+  auto placed = c.wait_running("n1", 6, {"n1", "n2"});
+  bool left = eventually([&] {
+    for (auto& n : c.ctl("n1", {"nodes", "--json"}).json())
+      if (n["name"] == "n3") return n["state"] == "down";
+    return false;
+  });
+  CHECK(left);
+  c.node("n1").wait_event([](const Json& e) { return e["event"] == "node" && e["node"] == "n3" && e["action"] == "left"; });
+  // It comes back: nothing moves to it (stable), but it is ready for new work.
+  c.start("n3", "");
+  REQUIRE(eventually([&] {
+    for (auto& n : c.ctl("n1", {"nodes", "--json"}).json())
+      if (n["name"] == "n3") return n["state"] == "ready";
+    return false;
+  }));
+  CHECK(c.running("n1") == placed);
+  REQUIRE(c.ctl("n1", {"apply", c.job_file("more.yaml", 7)}).code == 0);
+  auto more = c.wait_running("n1", 7, all3);
+  CHECK(more["job-6"] == "n3");
+  c.check_no_overlap();
+}
+
+TEST_CASE("cluster: a frozen node (SIGSTOP) loses its jobs to the others, and its guard kills its children first",
+          "[cluster][frozen]") {
+  TestCluster c("frozen");
+  start_three(c, c.job_file("jobs.yaml", 6));
+  auto before = c.per_node(c.wait_running("n1", 6, all3));
+  std::string victim = "n3";
+  for (auto& n : c.ctl("n1", {"nodes", "--json"}).json())
+    if (n["leader"] == true && n["name"] == "n3") victim = "n2";
+  std::set<std::string> rest = all3;
+  rest.erase(victim);
+  REQUIRE(before[victim] > 0);
+  auto frozen_at = std::chrono::steady_clock::now();
+  c.node(victim).signal(SIGSTOP);
+  c.wait_running(*rest.begin(), 6, rest);
+  WARN("failover from a frozen node (lease_ttl 2s): the last moved job started " << c.restart_latency(frozen_at)
+                                                                                << " s after the SIGSTOP");
+  auto gap = c.check_no_overlap();
+  WARN("smallest gap between two runs of one job: " << gap << " ms");
+  // Thawed, it learns it lost its lease, comes back empty and takes nothing back.
+  auto placed = c.running(*rest.begin());
+  c.node(victim).signal(SIGCONT);
+  c.node(victim).wait_event([](const Json& e) { return e["event"] == "node" && e["action"] == "fenced"; });
+  REQUIRE(eventually([&] {
+    for (auto& n : c.ctl(*rest.begin(), {"nodes", "--json"}).json())
+      if (n["name"] == victim) return n["state"] == "ready";
+    return false;
+  }));
+  CHECK(c.running(*rest.begin()) == placed);
+  c.check_no_overlap();
+}
+
+TEST_CASE("cluster: etcd restarting within the fence margin stops and moves nothing, placements resume after",
+          "[cluster][outage]") {
+  TestCluster c("outage", "5s");
+  start_three(c, c.job_file("jobs.yaml", 6));
+  c.wait_running("n1", 6, all3);
+  auto before = c.status("n1");
+  c.etcd().stop();
+  c.etcd().start();  // keys and leases survive (same data dir)
+  REQUIRE(c.ctl("n2", {"apply", c.job_file("more.yaml", 7)}).code == 0);
+  c.wait_running("n1", 7, all3);
+  auto after = c.status("n1");
+  for (auto& b : before)
+    for (auto& a : after)
+      if (a["id"] == b["id"]) {
+        INFO(a["id"]);
+        CHECK(a["pid"] == b["pid"]);
+        CHECK(a["node"] == b["node"]);
+      }
+  for (auto& n : all3)
+    for (auto& e : c.node(n).events()) CHECK_FALSE((e["event"] == "node" && e["action"] == "fenced"));
+  c.check_no_overlap();
+}
