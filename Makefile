@@ -45,10 +45,12 @@ test-asan: deps test-deps
 # The Debian package: $(PACKAGE_BUILD)/ffleet_<version>_<arch>.deb (installs
 # under /usr and /etc). A build dir of its own: the prefix /usr is configured
 # there, and neither tests nor benchmarks are built, so $(BUILD) stays as it was.
+# CCACHE_NOHASHDIR: ccache may reuse what $(BUILD) compiled although the
+# build dir differs (it only changes the debug info, which the package strips).
 package: deps
 	cmake -S . -B $(PACKAGE_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_INSTALL_PREFIX=/usr \
 	  -DFFLEET_TESTS=OFF -DFFLEET_BENCH=OFF $(CMAKE_FLAGS)
-	cmake --build $(PACKAGE_BUILD) -j $(JOBS) --target package
+	CCACHE_NOHASHDIR=1 cmake --build $(PACKAGE_BUILD) -j $(JOBS) --target package
 
 # Builds the package, installs it with dpkg (root), checks PATH, man page,
 # unit (systemd-analyze verify, security), completions. CI runs it.
