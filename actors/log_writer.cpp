@@ -46,7 +46,10 @@ bool write_batch(writer_ptr self, const LogFileBatch& batch) {
   return false;
 }
 
-log_writer_actor::behavior_type log_writer_impl(writer_ptr self) {
+// caf::unit_t: CAF 0.17.6 dereferences a null argument tuple for an actor
+// spawned without arguments (UBSan stops the daemon there,
+// caf/detail/init_fun_factory.hpp), so the writer is given an empty one.
+log_writer_actor::behavior_type log_writer_impl(writer_ptr self, caf::unit_t) {
   self->set_down_handler([=](caf::down_msg& dm) {
     auto& files = self->state.files;
     for (auto i = files.begin(); i != files.end();) i = i->second.owner == dm.source ? files.erase(i) : std::next(i);
@@ -76,6 +79,6 @@ std::string format_log_lines(const std::vector<LogEntry>& lines) {
   return out;
 }
 
-log_writer_actor spawn_log_writer(caf::actor_system& sys) { return sys.spawn<caf::detached>(log_writer_impl); }
+log_writer_actor spawn_log_writer(caf::actor_system& sys) { return sys.spawn<caf::detached>(log_writer_impl, caf::unit); }
 
 }  // namespace ffleet

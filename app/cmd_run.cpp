@@ -87,13 +87,16 @@ void forward_signal(caf::actor_system& sys, const supervisor_actor& supervisor, 
     return;
   }
   notify_systemd("RELOADING=1");
-  sys.spawn([supervisor](caf::event_based_actor* self) {
+  // The supervisor as a spawn argument, not a capture: CAF 0.17.6 dereferences
+  // a null argument tuple for an actor spawned without arguments (UBSan stops
+  // the daemon there, caf/detail/init_fun_factory.hpp).
+  auto reload = [](caf::event_based_actor* self, const supervisor_actor& supervisor) {
     self->send(supervisor, signal_atom::value, static_cast<int32_t>(SIGHUP));
-    self->request(supervisor, caf::infinite, jobs_atom::value)
-        .then([](std::vector<std::string>& ids) {
-          notify_systemd(ready_message(ids));
-        });
-  });
+    self->request(supervisor, caf::infinite, jobs_atom::value).then([](std::vector<std::string>& ids) {
+      notify_systemd(ready_message(ids));
+    });
+  };
+  sys.spawn(reload, supervisor);
 }
 
 int run_fleet(const RunOptions& opt) {
