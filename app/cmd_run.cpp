@@ -29,8 +29,8 @@
 #include "app/commands.hpp"
 #include "app/control_plane.hpp"
 #include "app/cluster_options.hpp"
+#include "app/helper_fence.hpp"
 #include "config/loader.hpp"
-#include "src/cluster/process_fence.hpp"
 #include "src/util/logging.hpp"
 #include "src/process/reactor.hpp"
 #include "src/process/spawner.hpp"
@@ -122,17 +122,6 @@ int run_fleet(const RunOptions& opt) {
     }
   }
 
-  // The fence guard is forked now, before any thread exists.
-  std::shared_ptr<cluster::ProcessFence> fence;
-  if (clustered) {
-    std::string error;
-    fence = cluster::ProcessFence::start(&error);
-    if (!fence) {
-      std::fprintf(stderr, "ffleet run: cannot start the fence guard: %s\n", error.c_str());
-      return exit_runtime_failure;
-    }
-  }
-
   caf::actor_system_config cfg;
   cfg.set("scheduler.max-threads", 2);
   // Work stealing keeps idle workers polling in short sleeps: measured, that
@@ -169,7 +158,7 @@ int run_fleet(const RunOptions& opt) {
     agent_args.lease_ttl = cluster.lease_ttl;
     agent_args.file = opt.file;
     agent_args.events = services.events;
-    agent_args.guard = fence;
+    agent_args.guard = std::make_shared<HelperFence>(*spawner);
     agent = spawn_node_agent(sys, std::move(agent_args));
     args.released = agent;
   }
