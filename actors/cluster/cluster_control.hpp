@@ -5,6 +5,8 @@
 //    over CAF), with "node" and "placement"; jobs no node runs are shown as
 //    finished, with the node they are placed on or why they are pending;
 //  - start|stop|restart|kill|logs|report ID: sent to the node that runs ID;
+//  - metrics: every node's exposition with a `node` label, and the node table
+//    (src/cluster/metrics_merge.hpp); node-metrics: this node's part of it;
 //  - nodes, apply, drain, uncordon, forget, reload, shutdown: the node agent;
 //  - local ...: a command for this node's own supervisor only (how nodes ask
 //    each other), handled by the single-node control actor (actors/control.hpp).

@@ -47,6 +47,8 @@ struct ClusterSnapshot {
   std::map<std::string, std::string> placement;  // job -> node, "" when it has none
   std::map<std::string, std::string> pending;    // job -> why it has no node
   std::map<std::string, bool> autostart;         // job -> its autostart, for a status of a job not running
+  uint64_t lease_renewals = 0;                   // this node's, since it started
+  uint64_t fencings = 0;                         // this node's, since it started
 };
 
 }  // namespace ffleet
