@@ -21,6 +21,7 @@
 #include <caf/io/all.hpp>
 
 #include "actors/cluster/cluster_control.hpp"
+#include "actors/cluster/event_relay.hpp"
 #include "actors/cluster/node_agent.hpp"
 #include "actors/control.hpp"
 #include "actors/events.hpp"
@@ -141,7 +142,9 @@ int run_fleet(const RunOptions& opt) {
 
   Services services;
   services.reactor = &reactor;
-  services.events = spawn_events(sys, opt.events);
+  // A cluster node keeps its own last events for the other nodes' relays.
+  constexpr size_t shared_events = 4096;
+  services.events = spawn_events(sys, opt.events, clustered ? shared_events : 0);
   services.sampler = spawn_sampler(sys, std::chrono::milliseconds(opt.sample_ms));
 
   // A cluster node's supervisor starts empty: the agent hands it the jobs
@@ -181,7 +184,10 @@ int run_fleet(const RunOptions& opt) {
       ControlArgs local;
       local.supervisor = supervisor;
       local.token = token;
-      return spawn_cluster_control(sys, ClusterControlArgs{spawn_control(sys, std::move(local)), agent, token});
+      auto door = spawn_cluster_control(
+          sys, ClusterControlArgs{spawn_control(sys, std::move(local)), agent, services.events, token});
+      spawn_event_relay(sys, EventRelayArgs{agent, door, services.events, token});
+      return door;
     };
     plane = start_control_plane(sys, make_control, services.events, control);
   } else {

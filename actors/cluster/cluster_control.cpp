@@ -231,6 +231,38 @@ void cluster_metrics(cc_ptr self, Reply promise) {
           [=](caf::error& e) mutable { promise.deliver(control_failure("failed", "cluster view: " + caf::to_string(e))); });
 }
 
+std::optional<uint64_t> parse_event_number(const std::string& text) {
+  if (text.empty() || text.size() > 20 || text.find_first_not_of("0123456789") != std::string::npos)
+    return std::nullopt;
+  try {
+    return std::stoull(text);
+  } catch (const std::exception&) {
+    return std::nullopt;  // beyond 64 bits
+  }
+}
+
+// This node's own events after number `after`, as {"from","events","last"}.
+void node_events(cc_ptr self, Reply promise, uint64_t after) {
+  self->request(self->state.args.events, status_timeout, since_atom::value, after)
+      .then(
+          [=](uint64_t from, std::vector<std::string>& lines, uint64_t last) mutable {
+            promise.deliver(control_ok(json{{"from", from}, {"events", std::move(lines)}, {"last", last}}));
+          },
+          [=](caf::error& e) mutable { promise.deliver(control_failure("failed", caf::to_string(e))); });
+}
+
+// The same, asked of another node over its cluster door.
+void peer_events(cc_ptr self, Reply promise, const std::string& node, const std::string& after) {
+  self->request(self->state.args.agent, peer_timeout, snapshot_atom::value)
+      .then(
+          [=](ClusterSnapshot& snap) mutable {
+            ask_node(
+                self, snap, node, Words{"node-events", after},
+                [=](ControlReply r) mutable { promise.deliver(std::move(r)); }, Door::cluster);
+          },
+          [=](caf::error& e) mutable { promise.deliver(control_failure("failed", "cluster view: " + caf::to_string(e))); });
+}
+
 // A command about one job goes to the node that runs it.
 void job_command(cc_ptr self, Reply promise, Words words) {
   std::string id = words[1];
@@ -307,6 +339,15 @@ caf::result<ControlReply> dispatch(cc_ptr self, const ControlRequest& req) {
   if (name == "node-metrics") {  // from another node's cluster_metrics
     if (n != 1) return usage("node-metrics");
     node_metrics(self, [=](ControlReply r) mutable { promise.deliver(std::move(r)); });
+    return promise;
+  }
+  if (name == "node-events" || name == "peer-events") {
+    bool here = name == "node-events";
+    if (n != (here ? 2u : 3u)) return usage(here ? "node-events AFTER" : "peer-events NODE AFTER");
+    auto after = parse_event_number(cmd.back());
+    if (!after) return usage(here ? "node-events AFTER (a number)" : "peer-events NODE AFTER (a number)");
+    if (here) node_events(self, promise, *after);
+    else peer_events(self, promise, cmd[1], cmd[2]);
     return promise;
   }
   if (name == "reload") {
