@@ -4,6 +4,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <deque>
 
 #include "src/util/logging.hpp"
 #include "src/util/time_format.hpp"
@@ -35,6 +36,9 @@ struct events_state {
   std::vector<event_listener_actor> listeners;
   uint64_t write_errors = 0;
   bool failing = false;  // the last write failed and was logged
+  size_t shared_capacity = 0;
+  uint64_t shared_last = 0;                // the number of the newest shared event
+  std::deque<std::string> shared;          // numbered shared_last - size + 1 .. shared_last
   static inline const char* name = "events";
 
   ~events_state() {
@@ -42,8 +46,13 @@ struct events_state {
   }
 };
 
+// At most this many lines in one answer to another node: a node far behind
+// catches up over a few fetches instead of one huge message.
+constexpr size_t max_lines_per_fetch = 1000;
+
 events_actor::behavior_type events_impl(events_actor::stateful_pointer<events_state> self,
-                                        std::string path) {
+                                        std::string path, size_t shared) {
+  self->state.shared_capacity = shared;
   if (path == "-") {
     self->state.file = stdout;
   } else if (!path.empty()) {
@@ -74,6 +83,24 @@ events_actor::behavior_type events_impl(events_actor::stateful_pointer<events_st
           st.failing = !written;
         }
         for (auto& l : self->state.listeners) self->send(l, event_atom::value, line);
+        auto& st = self->state;
+        if (st.shared_capacity > 0 && !is_cluster_event(line)) {
+          st.shared.push_back(line);
+          ++st.shared_last;
+          if (st.shared.size() > st.shared_capacity) st.shared.pop_front();
+        }
+      },
+      [=](relayed_atom, const std::string& line) {
+        for (auto& l : self->state.listeners) self->send(l, event_atom::value, line);
+      },
+      [=](since_atom, uint64_t after) {
+        auto& st = self->state;
+        uint64_t first = st.shared_last - st.shared.size() + 1;  // the number of shared.front()
+        uint64_t from = after >= st.shared_last ? st.shared_last + 1 : std::max(after + 1, first);
+        std::vector<std::string> lines;
+        for (uint64_t n = from; n <= st.shared_last && lines.size() < max_lines_per_fetch; ++n)
+          lines.push_back(st.shared[n - first]);
+        return std::make_tuple(from, std::move(lines), st.shared_last);
       },
       [=](subscribe_atom, event_listener_actor listener) {
         self->monitor(listener);
@@ -90,9 +117,15 @@ events_actor::behavior_type events_impl(events_actor::stateful_pointer<events_st
 
 }  // namespace
 
-events_actor spawn_events(caf::actor_system& sys, const std::string& path) {
-  auto events = sys.spawn<caf::detached>(events_impl, path);
-  return events;
+events_actor spawn_events(caf::actor_system& sys, const std::string& path, size_t shared) {
+  return sys.spawn<caf::detached>(events_impl, path, shared);
+}
+
+bool is_cluster_event(const std::string& line) {
+  auto e = nlohmann::json::parse(line, nullptr, false);
+  if (!e.is_object()) return false;
+  auto kind = e.value("event", "");
+  return kind == "node" || kind == "placed" || kind == "leader";
 }
 
 void emit(const events_actor& events, nlohmann::json event) {

@@ -18,8 +18,14 @@
 
 namespace ffleet {
 
-// path: "" = no file, "-" = stdout, else appended to.
-events_actor spawn_events(caf::actor_system& sys, const std::string& path);
+// path: "" = no file, "-" = stdout, else appended to. shared: how many of
+// its own events a cluster node keeps for the other nodes (0: a single node
+// keeps none).
+events_actor spawn_events(caf::actor_system& sys, const std::string& path, size_t shared = 0);
+
+// Whether an event line is one every cluster node derives from etcd itself
+// (node, placed, leader), so it is never fetched from another node.
+bool is_cluster_event(const std::string& line);
 
 // Sends one event to `events` (a no-op for a default-constructed handle).
 void emit(const events_actor& events, nlohmann::json event);

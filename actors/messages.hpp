@@ -76,6 +76,8 @@ using timeout_atom = caf::atom_constant<caf::atom("timeout")>;      // the job's
 using sample_atom = caf::atom_constant<caf::atom("sample")>;  // sampler's timer: read /proc now
 using event_atom = caf::atom_constant<caf::atom("event")>;    // one event, a JSON line
 using subscribe_atom = caf::atom_constant<caf::atom("subscribe")>;
+using since_atom = caf::atom_constant<caf::atom("since")>;      // events kept for the other nodes, after a number
+using relayed_atom = caf::atom_constant<caf::atom("relayed")>;  // an event of another node, for the listeners only
 using close_atom = caf::atom_constant<caf::atom("close")>;    // events, log writer: flush and close files
 using write_atom = caf::atom_constant<caf::atom("write")>;    // job -> log writer: append lines to the job's file
 using errors_atom = caf::atom_constant<caf::atom("errors")>;  // events, log writer: failed writes so far
@@ -247,8 +249,17 @@ namespace ffleet {
 // Receives every event as one JSON line (the event stream of docs/control.md)
 // and fans it out: the --events file and live subscribers (the HTTP stream).
 using event_listener_actor = caf::typed_actor<caf::reacts_to<event_atom, std::string>>;
+// In a cluster it also keeps its node's own events (not the cluster events
+// every node derives itself) for the other nodes to fetch, numbered from 1,
+// and passes the ones fetched from them to its listeners, not to the file
+// (a node's file carries its own jobs' events).
 using events_actor = caf::typed_actor<
     caf::reacts_to<event_atom, std::string>,
+    caf::reacts_to<relayed_atom, std::string>,
+    // The shared lines after number N (at most a page): the number of the
+    // first one sent, the lines, the number of the newest kept. N at or past
+    // the newest gives no line: how a newcomer learns where "now" is.
+    caf::replies_to<since_atom, uint64_t>::with<uint64_t, std::vector<std::string>, uint64_t>,
     caf::reacts_to<subscribe_atom, event_listener_actor>,
     caf::replies_to<errors_atom>::with<uint64_t>,  // failed writes to the file so far
     caf::replies_to<close_atom>::with<bool>>;      // answers once the file is flushed and closed

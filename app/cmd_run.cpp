@@ -6,8 +6,8 @@
 //  1. block SIGINT, SIGTERM and SIGHUP before any thread exists, so every
 //     thread inherits the mask and only the reactor's signalfd sees them;
 //  2. load and validate the job file (an invalid file: exit 2, nothing runs),
-//     then open every file the fleet writes once (one that does not open:
-//     exit 1, nothing runs);
+//     then open every job's log_file once (one that does not open: exit 1,
+//     nothing runs; a cluster node opens them when it runs the jobs);
 //  3. the actor system, the reactor thread, then the actors; systemd hears
 //     READY=1 once the fleet and its control endpoints are up;
 //  4. wait for the supervisor to finish the shutdown, let the helper actors
@@ -24,6 +24,7 @@
 #include <caf/io/all.hpp>
 
 #include "actors/cluster/cluster_control.hpp"
+#include "actors/cluster/event_relay.hpp"
 #include "actors/cluster/node_agent.hpp"
 #include "actors/control.hpp"
 #include "actors/events.hpp"
@@ -33,10 +34,10 @@
 #include "app/commands.hpp"
 #include "app/control_plane.hpp"
 #include "app/cluster_options.hpp"
+#include "app/helper_fence.hpp"
 #include "app/startup_checks.hpp"
 #include "app/systemd_notify.hpp"
 #include "config/loader.hpp"
-#include "src/cluster/process_fence.hpp"
 #include "src/util/logging.hpp"
 #include "src/util/plural.hpp"
 #include "src/process/reactor.hpp"
@@ -178,17 +179,6 @@ int run_fleet(const RunOptions& opt) {
     }
   }
 
-  // The fence guard is forked now, before any thread exists.
-  std::shared_ptr<cluster::ProcessFence> fence;
-  if (clustered) {
-    std::string error;
-    fence = cluster::ProcessFence::start(&error);
-    if (!fence) {
-      std::fprintf(stderr, "ffleet run: cannot start the fence guard: %s\n", error.c_str());
-      return exit_runtime_failure;
-    }
-  }
-
   caf::actor_system_config cfg;
   cfg.set("scheduler.max-threads", 2);
   // Work stealing keeps idle workers polling in short sleeps: measured, that
@@ -208,7 +198,9 @@ int run_fleet(const RunOptions& opt) {
 
   Services services;
   services.reactor = &reactor;
-  services.events = spawn_events(sys, opt.events);
+  // A cluster node keeps its own last events for the other nodes' relays.
+  constexpr size_t shared_events = 4096;
+  services.events = spawn_events(sys, opt.events, clustered ? shared_events : 0);
   services.sampler = spawn_sampler(sys, std::chrono::milliseconds(opt.sample_ms));
   services.log_writer = spawn_log_writer(sys);
 
@@ -226,7 +218,7 @@ int run_fleet(const RunOptions& opt) {
     agent_args.lease_ttl = cluster.lease_ttl;
     agent_args.file = opt.file;
     agent_args.events = services.events;
-    agent_args.guard = fence;
+    agent_args.guard = std::make_shared<HelperFence>(*spawner);
     agent = spawn_node_agent(sys, std::move(agent_args));
     args.released = agent;
   }
@@ -251,7 +243,10 @@ int run_fleet(const RunOptions& opt) {
       local.events = services.events;
       local.log_writer = services.log_writer;
       local.token = token;
-      return spawn_cluster_control(sys, ClusterControlArgs{spawn_control(sys, std::move(local)), agent, token});
+      auto door = spawn_cluster_control(
+          sys, ClusterControlArgs{spawn_control(sys, std::move(local)), agent, services.events, token});
+      spawn_event_relay(sys, EventRelayArgs{agent, door, services.events, token});
+      return door;
     };
     plane = start_control_plane(sys, make_control, services.events, control);
   } else {

@@ -70,6 +70,11 @@ aside pre { margin:0; padding:12px 16px; overflow:auto; flex:1; font:12px/1.45 u
 #login { position:fixed; inset:0; background:rgba(0,0,0,.6); display:none; align-items:center; justify-content:center; z-index:5; }
 #login form { background:var(--panel); padding:20px; border:1px solid var(--line); border-radius:8px; display:flex; flex-direction:column; gap:10px; width:340px; }
 .empty { color:var(--dim); padding:24px 8px; }
+.nodecol { display:none; } body.cluster .nodecol { display:table-cell; }
+#nodes { display:none; gap:6px; flex-wrap:wrap; padding:6px 16px 0; } body.cluster #nodes { display:flex; }
+.node { border:1px solid var(--line); border-radius:10px; padding:1px 8px; font-size:12px; }
+.node.ready .dot { color:var(--running); } .node.draining .dot { color:var(--finishing); }
+.node.unreachable .dot, .node.down .dot { color:var(--failed); }
 </style>
 </head>
 <body>
@@ -81,10 +86,11 @@ aside pre { margin:0; padding:12px 16px; overflow:auto; flex:1; font:12px/1.45 u
   <button id="reload" title="Read the job file again">reload job file</button>
   <span id="conn" class="down">connecting</span>
 </header>
+<div id="nodes" title="the cluster's nodes: state, jobs placed"></div>
 <main>
   <table>
     <thead><tr>
-      <th>job</th><th>state</th><th title="time in the current state">in state</th><th>order</th><th>pid</th><th>uptime</th>
+      <th>job</th><th class="nodecol" title="the cluster node that runs the job">node</th><th>state</th><th title="time in the current state">in state</th><th>order</th><th>pid</th><th>uptime</th>
       <th>fps</th><th>speed</th><th>bitrate</th>
       <th title="last 2 minutes; the small figure is the top of the scale">cpu</th>
       <th title="last 2 minutes; the small figure is the top of the scale">memory</th><th>restarts</th><th>last line</th><th></th>
@@ -197,11 +203,11 @@ function makeRow(id) {
   const tr = document.createElement("tr");
   tr.dataset.job = id;
   const c = {};
-  for (const name of ["id", "state", "since", "order", "pid", "uptime", "fps", "speed", "bitrate", "cpu", "mem", "restarts", "last", "acts"]) {
+  for (const name of ["id", "node", "state", "since", "order", "pid", "uptime", "fps", "speed", "bitrate", "cpu", "mem", "restarts", "last", "acts"]) {
     c[name] = document.createElement("td"); tr.appendChild(c[name]);
   }
   for (const n of ["pid", "uptime", "fps", "speed", "bitrate", "restarts"]) c[n].className = "num";
-  c.since.className = "num since";
+  c.since.className = "num since"; c.node.className = "nodecol";
   c.last.className = "last"; c.acts.className = "acts";
   const a = document.createElement("a"); a.className = "id"; a.textContent = id; a.onclick = () => openDetail(id);
   c.id.appendChild(a);
@@ -227,6 +233,9 @@ function renderRow(job) {
     running ? "" : exitText(job)].filter(Boolean).join(", ");
   c.since.textContent = duration(job.duration_s);
   c.since.title = "in " + job.state + " since " + new Date(job.since).toLocaleString();
+  // A cluster's status names the node (null while pending, with the reason).
+  c.node.textContent = job.node || (job.placement ? "pending" : "-");
+  c.node.title = job.placement || "";
   c.order.textContent = job.order;
   c.pid.textContent = running ? job.pid : "-";
   c.uptime.textContent = running ? duration(job.uptime_s) : "-";
@@ -294,10 +303,24 @@ function update(list) {
   }
   $("empty").hidden = list.length > 0;
   renderChips();
+  document.body.classList.toggle("cluster", list.some((job) => "node" in job));
+}
+function renderNodes(nodes) {
+  const strip = $("nodes");
+  strip.replaceChildren(...nodes.map((n) => {
+    const chip = document.createElement("span");
+    chip.className = "node " + n.state; chip.dataset.node = n.name;
+    const dot = document.createElement("span"); dot.className = "dot"; dot.textContent = "● ";
+    chip.append(dot, n.name + (n.leader ? " (leader)" : "") + " · " + n.state + " · " + n.jobs + (n.jobs === 1 ? " job" : " jobs"));
+    chip.title = n.address + (n.capacity != null ? ", capacity " + n.capacity : "") +
+      (Object.keys(n.labels || {}).length ? ", labels " + JSON.stringify(n.labels) : "");
+    return chip;
+  }));
 }
 async function refresh() {
   try {
     update(await api("/api/v1/jobs"));
+    if (document.body.classList.contains("cluster")) renderNodes(await api("/api/v1/nodes"));
     document.body.dataset.ready = "1";
   } catch (e) { if (e.message !== "unauthorized") $("conn").textContent = "fleet unreachable: " + e.message; }
 }

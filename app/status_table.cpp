@@ -82,14 +82,26 @@ std::vector<std::string> row(const nlohmann::json& j) {
 
 }  // namespace
 
+// A cluster's status names each job's node: null while it is pending.
+std::string node_cell(const nlohmann::json& j) {
+  if (j.contains("node") && j["node"].is_string()) return j["node"].get<std::string>();
+  return j.contains("placement") && j["placement"].is_string() ? "pending" : "-";
+}
+
 std::string format_status_table(const nlohmann::json& jobs, size_t width) {
-  const std::vector<std::string> header = {"ID",  "STATE", "ORDER", "PID",      "UPTIME", "FPS",
-                                           "SPEED", "CPU", "MEM",   "RESTARTS", "LAST LINE"};
+  std::vector<std::string> header = {"ID",  "STATE", "ORDER", "PID",      "UPTIME", "FPS",
+                                     "SPEED", "CPU", "MEM",   "RESTARTS", "LAST LINE"};
+  // A cluster's status (every job has "node") gets a NODE column after ID.
+  bool clustered = false;
+  if (jobs.is_array()) clustered = !jobs.empty() && jobs[0].contains("node");
+  else clustered = jobs.contains("node");
+  if (clustered) header.insert(header.begin() + 1, "NODE");
   const size_t last = header.size() - 1;  // the free-width column
   std::vector<std::vector<std::string>> rows;
   std::vector<std::string> last_lines;
   auto add = [&](const nlohmann::json& j) {
     rows.push_back(row(j));
+    if (clustered) rows.back().insert(rows.back().begin() + 1, node_cell(j));
     std::string line = text(j, "last_line");
     for (char& c : line)  // a stray tab or carriage return would break the row
       if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = ' ';
@@ -105,7 +117,8 @@ std::string format_status_table(const nlohmann::json& jobs, size_t width) {
   for (auto& r : rows)
     for (size_t c = 0; c < last; ++c) widths[c] = std::max(widths[c], display_length(r[c]));
   // Numbers read best right-aligned; words left-aligned.
-  auto right = [](size_t c) { return c >= 3 && c <= 9; };
+  const size_t first_number = clustered ? 4 : 3;  // PID
+  auto right = [&](size_t c) { return c >= first_number && c < last; };
 
   size_t fixed = 0;
   for (size_t w : widths) fixed += w + 2;

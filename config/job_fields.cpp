@@ -271,7 +271,7 @@ JobFields read_job_fields(const YAML::Node& map, const std::string& owner, bool 
 
 JobFields merge(const JobFields& defaults, const JobFields& job) {
   JobFields m;
-  m.binary = pick(job.binary, defaults.binary);
+  for_each_plain_field([&](auto field, auto) { m.*field = pick(job.*field, defaults.*field); });
 
   bool job_structured = job.options || job.inputs || job.outputs;
   if (job.args) {
@@ -287,10 +287,6 @@ JobFields merge(const JobFields& defaults, const JobFields& job) {
     m.outputs = defaults.outputs;
   }
 
-  m.autostart = pick(job.autostart, defaults.autostart);
-  m.reconnect = pick(job.reconnect, defaults.reconnect);
-  m.reconnect_delay = pick(job.reconnect_delay, defaults.reconnect_delay);
-
   if (job.backoff.enabled == false) {
     m.backoff.enabled = false;
   } else if (job.backoff.enabled == true) {
@@ -304,25 +300,11 @@ JobFields merge(const JobFields& defaults, const JobFields& job) {
     m.backoff = defaults.backoff;
   }
 
-  m.max_restarts = pick(job.max_restarts, defaults.max_restarts);
-  m.restart_window = pick(job.restart_window, defaults.restart_window);
-  m.stale_timeout = pick(job.stale_timeout, defaults.stale_timeout);
-  m.stop_timeout = pick(job.stop_timeout, defaults.stop_timeout);
-  m.timeout = pick(job.timeout, defaults.timeout);
   m.limits.cpu = pick(job.limits.cpu, defaults.limits.cpu);
   m.limits.memory = pick(job.limits.memory, defaults.limits.memory);
   m.limits.duration = pick(job.limits.duration, defaults.limits.duration);
   m.env = defaults.env;
   for (const auto& [name, value] : job.env) m.env[name] = value;
-  m.inherit_env = pick(job.inherit_env, defaults.inherit_env);
-  m.cwd = pick(job.cwd, defaults.cwd);
-  m.log_lines = pick(job.log_lines, defaults.log_lines);
-  m.history = pick(job.history, defaults.history);
-  m.node = pick(job.node, defaults.node);
-  m.node_labels = pick(job.node_labels, defaults.node_labels);
-  m.log_file = pick(job.log_file, defaults.log_file);
-  m.log_max_size = pick(job.log_max_size, defaults.log_max_size);
-  m.log_keep = pick(job.log_keep, defaults.log_keep);
   return m;
 }
 
@@ -344,7 +326,7 @@ std::vector<std::string> expand_command(const std::vector<std::string>& options,
 
 JobSpec to_job_spec(const JobFields& f) {
   JobSpec s;  // its member initializers are the built-in defaults
-  assign_if(s.binary, f.binary);
+  for_each_plain_field([&](auto from, auto to) { assign_if(s.*to, f.*from); });
   if (f.args) {
     s.args = *f.args;
   } else {
@@ -352,9 +334,6 @@ JobSpec to_job_spec(const JobFields& f) {
                             f.inputs.value_or(std::vector<Endpoint>{}),
                             f.outputs.value_or(std::vector<Endpoint>{}));
   }
-  assign_if(s.autostart, f.autostart);
-  assign_if(s.reconnect, f.reconnect);
-  assign_if(s.reconnect_delay, f.reconnect_delay);
   if (f.backoff.enabled == true) {
     Backoff b;
     assign_if(b.max, f.backoff.max);
@@ -363,24 +342,10 @@ JobSpec to_job_spec(const JobFields& f) {
     assign_if(b.jitter, f.backoff.jitter);
     s.backoff = b;
   }
-  assign_if(s.max_restarts, f.max_restarts);
-  assign_if(s.restart_window, f.restart_window);
-  assign_if(s.stale_timeout, f.stale_timeout);
-  assign_if(s.stop_timeout, f.stop_timeout);
-  assign_if(s.timeout, f.timeout);
   assign_if(s.limits.cpu, f.limits.cpu);
   assign_if(s.limits.memory, f.limits.memory);
   assign_if(s.limits.duration, f.limits.duration);
   s.env = f.env;
-  assign_if(s.inherit_env, f.inherit_env);
-  assign_if(s.cwd, f.cwd);
-  assign_if(s.log_lines, f.log_lines);
-  assign_if(s.history, f.history);
-  assign_if(s.node, f.node);
-  assign_if(s.node_labels, f.node_labels);
-  assign_if(s.log_file, f.log_file);
-  assign_if(s.log_max_size, f.log_max_size);
-  assign_if(s.log_keep, f.log_keep);
   return s;
 }
 

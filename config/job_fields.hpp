@@ -71,6 +71,32 @@ struct JobFields {
   bool has_command() const;
 };
 
+// The job fields that are one value each: optional in JobFields (given or
+// not), plain in JobSpec under the same name. Merging the defaults and making
+// the JobSpec walk this list, so a new field of that kind is added here once
+// (and to the two structs and the reader). Calls f(&JobFields::x, &JobSpec::x).
+template <typename F>
+void for_each_plain_field(F&& f) {
+  f(&JobFields::binary, &JobSpec::binary);
+  f(&JobFields::autostart, &JobSpec::autostart);
+  f(&JobFields::reconnect, &JobSpec::reconnect);
+  f(&JobFields::reconnect_delay, &JobSpec::reconnect_delay);
+  f(&JobFields::max_restarts, &JobSpec::max_restarts);
+  f(&JobFields::restart_window, &JobSpec::restart_window);
+  f(&JobFields::stale_timeout, &JobSpec::stale_timeout);
+  f(&JobFields::stop_timeout, &JobSpec::stop_timeout);
+  f(&JobFields::timeout, &JobSpec::timeout);
+  f(&JobFields::inherit_env, &JobSpec::inherit_env);
+  f(&JobFields::cwd, &JobSpec::cwd);
+  f(&JobFields::log_lines, &JobSpec::log_lines);
+  f(&JobFields::history, &JobSpec::history);
+  f(&JobFields::node, &JobSpec::node);
+  f(&JobFields::node_labels, &JobSpec::node_labels);
+  f(&JobFields::log_file, &JobSpec::log_file);
+  f(&JobFields::log_max_size, &JobSpec::log_max_size);
+  f(&JobFields::log_keep, &JobSpec::log_keep);
+}
+
 // Upper bounds that keep a typo from making the daemon allocate the moon.
 // The lower bound of both is 1: the job keeps at least the last line and
 // the last report, so 0 would not mean what it says.

@@ -28,6 +28,16 @@ inline bool process_gone(pid_t pid) {
   return close_paren != std::string::npos && all.compare(close_paren, 3, ") Z") == 0;
 }
 
+// Whether `pid` has set `signo` to be ignored (its SigIgn mask in /proc):
+// how a test knows a helper is past its signal set-up.
+inline bool ignores_signal(pid_t pid, int signo) {
+  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(status, line))
+    if (line.rfind("SigIgn:", 0) == 0) return (std::stoull(line.substr(7), nullptr, 16) >> (signo - 1)) & 1;
+  return false;
+}
+
 // The fds this process holds now.
 inline size_t open_fd_count() {
   size_t n = 0;

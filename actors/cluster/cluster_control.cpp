@@ -3,6 +3,7 @@
 #include <caf/io/all.hpp>
 
 #include "actors/control.hpp"
+#include "src/cluster/metrics_merge.hpp"
 #include "src/control/host_port.hpp"
 #include "src/control/token.hpp"
 #include "src/util/logging.hpp"
@@ -61,10 +62,16 @@ void with_peer(cc_ptr self, const std::string& address, F then) {
           [=](caf::error&) mutable { then(control_actor{}); });
 }
 
+// Who answers a command sent to another node: its single-node control actor
+// (`local ...`, a command about its own jobs), or its cluster door (a
+// node-to-node command such as node-metrics).
+enum class Door { local, cluster };
+
 // Sends words to one node (this one: the local control actor) and calls
 // `done` with its reply; a node that cannot be reached gives a failure reply.
 template <class F>
-void ask_node(cc_ptr self, const ClusterSnapshot& snap, const std::string& node, Words words, F done) {
+void ask_node(cc_ptr self, const ClusterSnapshot& snap, const std::string& node, Words words, F done,
+              Door door = Door::local) {
   auto& st = self->state;
   auto timeout = words[0] == "status" ? status_timeout : peer_timeout;
   if (node == snap.self) {
@@ -78,7 +85,7 @@ void ask_node(cc_ptr self, const ClusterSnapshot& snap, const std::string& node,
     done(control_failure("failed", "node " + node + " is not up"));
     return;
   }
-  words.insert(words.begin(), "local");
+  if (door == Door::local) words.insert(words.begin(), "local");
   std::string token = st.args.token;
   std::string address = known->second;  // a copy: `snap` is gone when the callbacks run
   with_peer(self, address, [=](control_actor peer) mutable {
@@ -92,6 +99,30 @@ void ask_node(cc_ptr self, const ClusterSnapshot& snap, const std::string& node,
                 done(control_failure("failed", "node " + node + " did not answer: " + caf::to_string(e)));
               });
   });
+}
+
+// Asks every live node of `snap` (ask(node, done) sends the question and
+// calls done with the reply) and calls `finish` with the "ok" replies' bodies
+// by node, sorted, once every node has answered or failed.
+template <class Ask, class Finish>
+void ask_every_node(const ClusterSnapshot& snap, Ask ask, Finish finish) {
+  struct Gather {
+    std::map<std::string, std::string> bodies;
+    size_t pending = 0;
+  };
+  auto gather = std::make_shared<Gather>();
+  gather->pending = snap.addresses.size();
+  if (gather->pending == 0) {
+    finish(gather->bodies);
+    return;
+  }
+  for (auto& [node, address] : snap.addresses) {
+    std::string name = node;
+    ask(name, [=](ControlReply r) mutable {
+      if (r.kind == "ok") gather->bodies[name] = std::move(r.body);
+      if (--gather->pending == 0) finish(gather->bodies);
+    });
+  }
 }
 
 // A section 4 object for a job no node runs right now.
@@ -108,20 +139,17 @@ void cluster_status(cc_ptr self, Reply promise, std::optional<std::string> only)
   self->request(self->state.args.agent, peer_timeout, snapshot_atom::value)
       .then(
           [=](ClusterSnapshot& snap) mutable {
-            struct Gather {
+            auto finish = [=](const std::map<std::string, std::string>& bodies) mutable {
               std::map<std::string, json> by_node;  // node -> its status array
-              size_t pending = 0;
-            };
-            auto gather = std::make_shared<Gather>();
-            auto finish = [=]() mutable {
+              for (auto& [n, body] : bodies) by_node[n] = json::parse(body, nullptr, false);
               json all = json::array();
               for (auto& [id, node] : snap.placement) {
                 if (only && id != *only) continue;
                 json status;
                 std::string running_on;
                 auto from = [&](const std::string& n) {
-                  auto statuses = gather->by_node.find(n);
-                  if (statuses == gather->by_node.end() || !statuses->second.is_array()) return false;
+                  auto statuses = by_node.find(n);
+                  if (statuses == by_node.end() || !statuses->second.is_array()) return false;
                   for (auto& s : statuses->second)
                     if (s.value("id", "") == id) {
                       status = s;
@@ -132,7 +160,7 @@ void cluster_status(cc_ptr self, Reply promise, std::optional<std::string> only)
                 };
                 // The node it is placed on first; during a move the old one may still run it.
                 if (!(node.empty() ? false : from(node)))
-                  for (auto& [n, statuses] : gather->by_node)
+                  for (auto& [n, statuses] : by_node)
                     if (from(n)) break;
                 if (status.is_null()) {
                   status = idle_status(id, snap.autostart[id]);
@@ -151,18 +179,86 @@ void cluster_status(cc_ptr self, Reply promise, std::optional<std::string> only)
                 promise.deliver(control_ok(all[0]));
               }
             };
-            gather->pending = snap.addresses.size();
-            if (gather->pending == 0) {
-              finish();
+            ask_every_node(
+                snap, [=](const std::string& node, auto done) { ask_node(self, snap, node, Words{"status"}, done); },
+                finish);
+          },
+          [=](caf::error& e) mutable { promise.deliver(control_failure("failed", "cluster view: " + caf::to_string(e))); });
+}
+
+// This node's own exposition with its own counters, given to `done`: what
+// it contributes to the whole-cluster /metrics of any node.
+template <class F>
+void node_metrics(cc_ptr self, F done) {
+  self->request(self->state.args.local, status_timeout, ControlRequest{self->state.args.token, Words{"metrics"}})
+      .then(
+          [=](ControlReply& local) mutable {
+            if (local.kind != "ok") {
+              done(std::move(local));
               return;
             }
-            for (auto& [node, address] : snap.addresses) {
-              std::string name = node;
-              ask_node(self, snap, name, Words{"status"}, [=](ControlReply r) mutable {
-                if (r.kind == "ok") gather->by_node[name] = json::parse(r.body, nullptr, false);
-                if (--gather->pending == 0) finish();
-              });
-            }
+            self->request(self->state.args.agent, status_timeout, snapshot_atom::value)
+                .then(
+                    [=](ClusterSnapshot& snap) mutable {
+                      local.body += cluster::format_own_node_metrics(snap.lease_renewals, snap.fencings);
+                      done(std::move(local));
+                    },
+                    [=](caf::error& e) mutable { done(control_failure("failed", caf::to_string(e))); });
+          },
+          [=](caf::error& e) mutable { done(control_failure("failed", caf::to_string(e))); });
+}
+
+// Every node's exposition, labelled with its node, plus the node table.
+// A node that does not answer contributes only its row of the node table.
+void cluster_metrics(cc_ptr self, Reply promise) {
+  self->request(self->state.args.agent, peer_timeout, snapshot_atom::value)
+      .then(
+          [=](ClusterSnapshot& snap) mutable {
+            auto finish = [=](const std::map<std::string, std::string>& bodies) mutable {
+              std::vector<cluster::NodeMetrics> nodes;  // sorted by node: the same text from every node
+              for (auto& [node, text] : bodies) nodes.push_back({node, text});
+              promise.deliver(ControlReply{
+                  0, "ok", cluster::merge_node_metrics(nodes) + cluster::format_node_table_metrics(snap.nodes)});
+            };
+            ask_every_node(
+                snap,
+                [=](const std::string& node, auto done) {
+                  if (node == snap.self) node_metrics(self, done);
+                  else ask_node(self, snap, node, Words{"node-metrics"}, done, Door::cluster);
+                },
+                finish);
+          },
+          [=](caf::error& e) mutable { promise.deliver(control_failure("failed", "cluster view: " + caf::to_string(e))); });
+}
+
+std::optional<uint64_t> parse_event_number(const std::string& text) {
+  if (text.empty() || text.size() > 20 || text.find_first_not_of("0123456789") != std::string::npos)
+    return std::nullopt;
+  try {
+    return std::stoull(text);
+  } catch (const std::exception&) {
+    return std::nullopt;  // beyond 64 bits
+  }
+}
+
+// This node's own events after number `after`, as {"from","events","last"}.
+void node_events(cc_ptr self, Reply promise, uint64_t after) {
+  self->request(self->state.args.events, status_timeout, since_atom::value, after)
+      .then(
+          [=](uint64_t from, std::vector<std::string>& lines, uint64_t last) mutable {
+            promise.deliver(control_ok(json{{"from", from}, {"events", std::move(lines)}, {"last", last}}));
+          },
+          [=](caf::error& e) mutable { promise.deliver(control_failure("failed", caf::to_string(e))); });
+}
+
+// The same, asked of another node over its cluster door.
+void peer_events(cc_ptr self, Reply promise, const std::string& node, const std::string& after) {
+  self->request(self->state.args.agent, peer_timeout, snapshot_atom::value)
+      .then(
+          [=](ClusterSnapshot& snap) mutable {
+            ask_node(
+                self, snap, node, Words{"node-events", after},
+                [=](ControlReply r) mutable { promise.deliver(std::move(r)); }, Door::cluster);
           },
           [=](caf::error& e) mutable { promise.deliver(control_failure("failed", "cluster view: " + caf::to_string(e))); });
 }
@@ -235,6 +331,25 @@ caf::result<ControlReply> dispatch(cc_ptr self, const ControlRequest& req) {
     else ask_agent(self, promise, forget_atom::value, cmd[1]);
     return promise;
   }
+  if (name == "metrics") {
+    if (n != 1) return usage("metrics");
+    cluster_metrics(self, promise);
+    return promise;
+  }
+  if (name == "node-metrics") {  // from another node's cluster_metrics
+    if (n != 1) return usage("node-metrics");
+    node_metrics(self, [=](ControlReply r) mutable { promise.deliver(std::move(r)); });
+    return promise;
+  }
+  if (name == "node-events" || name == "peer-events") {
+    bool here = name == "node-events";
+    if (n != (here ? 2u : 3u)) return usage(here ? "node-events AFTER" : "peer-events NODE AFTER");
+    auto after = parse_event_number(cmd.back());
+    if (!after) return usage(here ? "node-events AFTER (a number)" : "peer-events NODE AFTER (a number)");
+    if (here) node_events(self, promise, *after);
+    else peer_events(self, promise, cmd[1], cmd[2]);
+    return promise;
+  }
   if (name == "reload") {
     if (n != 1) return usage("reload");
     ask_agent(self, promise, reload_atom::value);
@@ -245,7 +360,7 @@ caf::result<ControlReply> dispatch(cc_ptr self, const ControlRequest& req) {
     self->send(st.args.agent, shutdown_atom::value, false);
     return control_ok(json{{"message", "leaving the cluster"}});
   }
-  // metrics, ping and anything else: this node's own answer.
+  // ping and anything else: this node's own answer.
   return self->delegate(st.args.local, req);
 }
 

@@ -31,6 +31,7 @@ using drain_atom = caf::atom_constant<caf::atom("drain")>;
 using uncordon_atom = caf::atom_constant<caf::atom("uncordon")>;
 using forget_atom = caf::atom_constant<caf::atom("forget")>;
 using resync_atom = caf::atom_constant<caf::atom("resync")>;
+using fetch_atom = caf::atom_constant<caf::atom("fetch")>;  // the event relay's own timer
 
 // A batch of etcd events, in order, from the watch thread.
 struct WatchBatch {
@@ -47,6 +48,8 @@ struct ClusterSnapshot {
   std::map<std::string, std::string> placement;  // job -> node, "" when it has none
   std::map<std::string, std::string> pending;    // job -> why it has no node
   std::map<std::string, bool> autostart;         // job -> its autostart, for a status of a job not running
+  uint64_t lease_renewals = 0;                   // this node's, since it started
+  uint64_t fencings = 0;                         // this node's, since it started
 };
 
 }  // namespace ffleet
@@ -73,5 +76,9 @@ using node_agent_actor = caf::typed_actor<
     caf::replies_to<uncordon_atom, std::string>::with<ControlReply>,
     caf::replies_to<forget_atom, std::string>::with<ControlReply>,
     caf::reacts_to<shutdown_atom, bool>>;  // leave the cluster; immediate?
+
+// Fetches the other nodes' own events over their cluster doors and hands
+// them to this node's events actor for its listeners (actors/cluster/event_relay.hpp).
+using event_relay_actor = caf::typed_actor<caf::reacts_to<fetch_atom>>;
 
 }  // namespace ffleet

@@ -46,6 +46,7 @@ struct agent_state {
   Clock::time_point next_attempt;   // of a registration or a renewal
   Clock::time_point last_renewal;   // sent time of the last successful renewal
   bool fenced = false;
+  uint64_t lease_renewals = 0, fencings = 0;  // for /metrics
 
   bool leader = false;
   Clock::time_point leader_since;
@@ -140,6 +141,7 @@ void fence(agent_ptr self, const std::string& why) {
   auto& st = self->state;
   if (st.fenced) return;
   st.fenced = true;
+  ++st.fencings;
   st.leader = false;
   log_error("", "cluster: fencing, every job is killed: " + why);
   emit_cluster(self, cluster::node_event(st.args.info.name, "fenced"));
@@ -296,6 +298,7 @@ void renew(agent_ptr self) {
     return;
   }
   st.last_renewal = sent;
+  ++st.lease_renewals;
   st.next_attempt = sent + renew_every(st);
   feed_guard(st);
   if (st.fenced) {
@@ -414,6 +417,8 @@ ClusterSnapshot snapshot(agent_ptr self) {
   s.self = st.args.info.name;
   s.leader = st.view.leader();
   s.registered = st.phase == Phase::registered;
+  s.lease_renewals = st.lease_renewals;
+  s.fencings = st.fencings;
   s.nodes = cluster::node_rows(st.view, {});
   for (auto& [name, info] : st.view.alive()) s.addresses[name] = info.address;
   for (auto& [id, spec] : st.view.jobs()) {

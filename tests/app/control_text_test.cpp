@@ -100,6 +100,25 @@ TEST_CASE("status table: a header, one row per job, the last line cut to the wid
   CHECK(narrow.find("…") != std::string::npos);
 }
 
+TEST_CASE("status table: a cluster's status gets a NODE column, pending where no node runs the job", "[control]") {
+  auto jobs = nlohmann::json::parse(R"([
+    {"id":"cam-1","node":"n2","placement":null,"state":"running","order":"start","pid":4242,"uptime_s":5,
+     "cpu_percent":1,"memory_bytes":1,"restarts":0,"progress":null,"last_line":"x"},
+    {"id":"gpu-1","node":null,"placement":"no node has label gpu=nvenc","state":"finished","order":"start",
+     "pid":null,"uptime_s":0,"cpu_percent":0,"memory_bytes":0,"restarts":0,"progress":null,"last_line":""}])");
+  std::istringstream in(format_status_table(jobs, 0));
+  std::vector<std::string> rows;
+  for (std::string l; std::getline(in, l);) rows.push_back(l);
+  REQUIRE(rows.size() == 3);
+  CHECK(rows[0].rfind("ID     NODE     STATE", 0) == 0);
+  CHECK(rows[1].rfind("cam-1  n2       running", 0) == 0);
+  CHECK(rows[2].rfind("gpu-1  pending  finished", 0) == 0);
+  // A single node's status has no such column.
+  jobs[0].erase("node");
+  jobs[1].erase("node");
+  CHECK(format_status_table(jobs, 0).find("NODE") == std::string::npos);
+}
+
 TEST_CASE("human forms of durations and sizes", "[control]") {
   CHECK(human_duration(0) == "0.00s");
   CHECK(human_duration(0.93) == "0.93s");

@@ -13,6 +13,7 @@
 #include <set>
 
 #include "etcd_fixture.hpp"
+#include "fleet/control_helpers.hpp"
 #include "fleet/daemon.hpp"
 
 namespace ffleet::test {
@@ -61,6 +62,16 @@ class TestCluster {
     args.insert(args.end(), extra.begin(), extra.end());
     nodes_[name] = std::make_unique<Daemon>(*node_dirs_[name], file, args, address(name));
     return *nodes_[name];
+  }
+
+  // Starts n1 (with an HTTP port, returned), n2 and n3, none with a file,
+  // and waits until all three have registered.
+  uint16_t start_three_with_http_on_n1() {
+    uint16_t port = listening_port(start("n1", "", {"--http", "127.0.0.1:0"}), "http");
+    start("n2", "");
+    start("n3", "");
+    REQUIRE(eventually([&] { return ctl("n1", {"nodes", "--json"}).json().size() == 3; }));
+    return port;
   }
 
   Daemon& node(const std::string& name) { return *nodes_.at(name); }

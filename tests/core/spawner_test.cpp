@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -122,6 +123,18 @@ std::function<void(int)> daemon_with_jobs(const std::function<void(SpawnHelper&)
   };
 }
 
+// Whether SIGKILL waits to be acted on by `pid` (its shared or own pending set).
+bool sigkill_pending(pid_t pid) {
+  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(status, line))
+    if (line.rfind("ShdPnd:", 0) == 0 || line.rfind("SigPnd:", 0) == 0) {
+      unsigned long long mask = std::stoull(line.substr(7), nullptr, 16);
+      if (mask & (1ULL << (SIGKILL - 1))) return true;
+    }
+  return false;
+}
+
 }  // namespace
 
 TEST_CASE("spawner: a child made by the helper is the daemon's own child and outlives the asking thread", "[spawner]") {
@@ -131,14 +144,20 @@ TEST_CASE("spawner: a child made by the helper is the daemon's own child and out
   // death signal follows the thread that started the helper (ours, the main
   // thread), not the one that asked.
   ffleet::SpawnResult r;
-  std::thread([&] { r = h->spawn({helper("helper_ignoresigint"), {}, {}, {}}); }).join();
+  pid_t asker = 0;
+  std::thread([&] {
+    asker = static_cast<pid_t>(syscall(SYS_gettid));
+    r = h->spawn({helper("helper_ignoresigint"), {}, {}, {}});
+  }).join();
   INFO(r.error);
   REQUIRE(r.child);
   CHECK(getpgid(r.child->pid) == r.child->pid);
-  // A parent death signal is sent as the thread exits; give it time to
-  // arrive before looking (nothing to wait for when all is well).
-  std::this_thread::sleep_for(300ms);
+  // A parent death signal would be sent while the thread exits, before the
+  // kernel unlists it: once its task entry is gone, a SIGKILL for the child
+  // would be dead or pending, never still to come.
+  REQUIRE(eventually([&] { return !std::filesystem::exists("/proc/self/task/" + std::to_string(asker)); }));
   CHECK_FALSE(process_gone(r.child->pid));
+  CHECK_FALSE(sigkill_pending(r.child->pid));
   // Ours to reap: its pidfd reports the exit.
   kill(r.child->pid, SIGKILL);
   siginfo_t info{};

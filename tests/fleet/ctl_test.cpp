@@ -240,7 +240,8 @@ static const std::string stubborn_job =
 
 TEST_CASE("ctl: the daemon frozen mid-command is exit 1, not a hang", "[fleet][ctl][unreachable]") {
   Fleet f("ctl-frozen-mid", stubborn_job);
-  f.daemon.wait_event(running("stubborn"));
+  auto started = f.daemon.wait_event(running("stubborn"));
+  REQUIRE(eventually([&] { return ignores_signal(started["pid"].get<int>(), SIGINT); }));  // past its set-up
   std::thread freeze([&] {
     f.daemon.wait_event([](const Json& e) { return e["event"] == "state" && e["job"] == "stubborn" && e["to"] == "finishing"; });
     f.daemon.signal(SIGSTOP);
@@ -255,7 +256,8 @@ TEST_CASE("ctl: the daemon frozen mid-command is exit 1, not a hang", "[fleet][c
 
 TEST_CASE("ctl: the daemon killed mid-command is exit 1 at once", "[fleet][ctl][unreachable]") {
   Fleet f("ctl-killed-mid", stubborn_job);
-  f.daemon.wait_event(running("stubborn"));
+  auto started = f.daemon.wait_event(running("stubborn"));
+  REQUIRE(eventually([&] { return ignores_signal(started["pid"].get<int>(), SIGINT); }));  // past its set-up
   std::thread kill([&] {
     f.daemon.wait_event([](const Json& e) { return e["event"] == "state" && e["job"] == "stubborn" && e["to"] == "finishing"; });
     f.daemon.signal(SIGKILL);

@@ -26,7 +26,8 @@ TEST_CASE("one process per id: a job re-added while its SIGINT-ignoring process 
   std::string without_job = "version: 1\njobs:\n  - id: keep\n    binary: sleep\n    args: [\"300\"]\n";
   auto file = dir.write("jobs.yaml", with_job);
   Daemon d(dir, file, {}, "127.0.0.1:0");
-  d.wait_event(running("stubborn"));
+  auto started = d.wait_event(running("stubborn"));
+  REQUIRE(eventually([&] { return ignores_signal(started["pid"].get<int>(), SIGINT); }));  // past its set-up
 
   // Remove and add it back, again and again, faster than it stops (it only
   // dies by the SIGKILL after stop_timeout): before, each round left one

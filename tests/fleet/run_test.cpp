@@ -95,6 +95,8 @@ TEST_CASE("ffleet run: SIGTERM with a job ignoring SIGINT ends after its stop_ti
   Daemon d(dir, file);
   d.wait_count(is_running_event, 2);
   auto pids = running_pids(d);
+  // A SIGINT before the helper ignores it would end it at once.
+  REQUIRE(eventually([&] { return ignores_signal(pids.at("stubborn"), SIGINT); }));
   auto t0 = std::chrono::steady_clock::now();
   d.signal(SIGTERM);
   CHECK(d.wait_exit() == 0);
@@ -112,6 +114,8 @@ TEST_CASE("ffleet run: a second SIGINT kills every job at once", "[fleet][shutdo
                                          "\n    args: []\n    stop_timeout: 60s\n");
   Daemon d(dir, file);
   d.wait_count(is_running_event, 1);
+  // A SIGINT before the helper ignores it would end it at once.
+  REQUIRE(eventually([&] { return ignores_signal(running_pids(d).at("stubborn"), SIGINT); }));
   d.signal(SIGINT);
   d.wait_event([](const Json& e) { return e["event"] == "state" && e["to"] == "finishing"; });
   d.signal(SIGINT);
