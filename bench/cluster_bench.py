@@ -45,6 +45,13 @@ class Cluster:
             [self.ffleet, "run", "--cluster", self.endpoint, "--node", name, "--control", self.address(name),
              "--lease-ttl", self.ttl, "--log-level", "warn"], stdout=subprocess.DEVNULL, stderr=log)
 
+    def start_three_with(self, jobs):
+        for n in ("n1", "n2", "n3"):
+            self.start(n)
+        assert self.wait(lambda: len(self.json("n1", "nodes") or []) == 3, 30), "nodes did not come up"
+        assert self.ctl("n1", "apply", job_file(os.path.join(self.dir, "jobs.yaml"), jobs))[0] == 0
+        assert self.wait(lambda: len(self.running("n1")) == jobs, 60), "jobs did not start"
+
     def address(self, name):
         return f"127.0.0.1:{self.ports[name]}"
 
@@ -95,11 +102,7 @@ def bench_failover(ffleet, ttl, tries, jobs):
     workdir = tempfile.mkdtemp(prefix="ffleet-bench-failover-")
     c = Cluster(ffleet, ttl, workdir)
     try:
-        for n in ("n1", "n2", "n3"):
-            c.start(n)
-        assert c.wait(lambda: len(c.json("n1", "nodes") or []) == 3, 30), "nodes did not come up"
-        assert c.ctl("n1", "apply", job_file(os.path.join(workdir, "jobs.yaml"), jobs))[0] == 0
-        assert c.wait(lambda: len(c.running("n1")) == jobs, 60), "jobs did not start"
+        c.start_three_with(jobs)
         times = []
         for _ in range(tries):
             placed = c.running("n1")
@@ -150,11 +153,7 @@ def bench_outage(ffleet, ttl, jobs, outage):
     workdir = tempfile.mkdtemp(prefix="ffleet-bench-outage-")
     c = Cluster(ffleet, ttl, workdir)
     try:
-        for n in ("n1", "n2", "n3"):
-            c.start(n)
-        assert c.wait(lambda: len(c.json("n1", "nodes") or []) == 3, 30), "nodes did not come up"
-        assert c.ctl("n1", "apply", job_file(os.path.join(workdir, "jobs.yaml"), jobs))[0] == 0
-        assert c.wait(lambda: len(c.running("n1")) == jobs, 60), "jobs did not start"
+        c.start_three_with(jobs)
         pids = {s["id"]: s["pid"] for s in c.json("n1", "status")}
         c.etcd.send_signal(signal.SIGSTOP)
         t0 = time.monotonic()

@@ -2,6 +2,8 @@
 
 #include <caf/io/all.hpp>
 
+#include <charconv>
+
 #include "actors/control.hpp"
 #include "src/cluster/metrics_merge.hpp"
 #include "src/control/host_port.hpp"
@@ -128,6 +130,12 @@ void ask_every_node(const ClusterSnapshot& snap, Ask ask, Finish finish) {
 
 // ---- failsafe rounds (docs/cluster.md, "Coordinator outage") ----------------------
 
+// A round number, lease id or timeout: decimal digits that fit an int64.
+bool parse_count(const std::string& text, int64_t& out) {
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
+  return ec == std::errc() && end == text.data() + text.size() && !text.empty() && text[0] != '-';
+}
+
 // `failsafe ask|vouch LEADER ROUND` to node `name`: the leader's own node
 // answers through its agent, the others over their control door.
 template <class F>
@@ -135,7 +143,9 @@ void failsafe_call(cc_ptr self, const std::string& leader, const std::string& na
                    Words words, std::chrono::milliseconds timeout, F done) {
   auto fail = [=](const std::string& why) mutable { done(control_failure("failed", why)); };
   if (name == leader) {
-    self->request(self->state.args.agent, timeout, failsafe_atom::value, words[1], words[2], std::stoll(words[3]))
+    int64_t number = 0;
+    parse_count(words[3], number);  // checked by the caller
+    self->request(self->state.args.agent, timeout, failsafe_atom::value, words[1], words[2], number)
         .then([=](ControlReply& r) mutable { done(std::move(r)); },
               [=](caf::error& e) mutable { fail(caf::to_string(e)); });
     return;
@@ -161,7 +171,9 @@ void failsafe_call(cc_ptr self, const std::string& leader, const std::string& na
 // of the start tells each one it is vouched for.
 void failsafe_round(cc_ptr self, Reply promise, const Words& cmd) {
   std::string leader = cmd[2], round = cmd[3];
-  auto timeout = std::chrono::milliseconds(std::stoll(cmd[4]));
+  int64_t timeout_ms = 0;
+  parse_count(cmd[4], timeout_ms);  // checked by the caller
+  auto timeout = std::chrono::milliseconds(timeout_ms);
   auto started = std::chrono::steady_clock::now();
   struct Round {
     std::vector<std::pair<std::string, std::string>> nodes;  // name, address
@@ -425,20 +437,30 @@ caf::result<ControlReply> dispatch(cc_ptr self, const ControlRequest& req) {
     return promise;
   }
   if (name == "failsafe") {
-    // Between nodes only: a leader's round while etcd does not answer.
-    bool numbers = n >= 4 && cmd[3].find_first_not_of("0123456789") == std::string::npos && cmd[3].size() < 18;
-    if (numbers && n >= 7 && n % 2 == 1 && cmd[1] == "round" &&
-        cmd[4].find_first_not_of("0123456789") == std::string::npos && cmd[4].size() < 9) {
+    // Between nodes only, while etcd does not answer (docs/cluster.md).
+    int64_t number = 0, timeout_ms = 0;
+    bool numbered = n >= 4 && parse_count(cmd[3], number);
+    if (numbered && n >= 7 && n % 2 == 1 && cmd[1] == "round" && parse_count(cmd[4], timeout_ms) &&
+        timeout_ms < 3600000) {
       failsafe_round(self, promise, cmd);
       return promise;
     }
-    if (numbers && n == 4 && (cmd[1] == "ask" || cmd[1] == "vouch")) {
-      self->request(st.args.agent, 5s, failsafe_atom::value, cmd[1], cmd[2], std::stoll(cmd[3]))
+    if (n == 5 && cmd[1] == "relay" && !cmd[2].empty() && parse_count(cmd[4], number)) {
+      // From this node's agent: have the node at ADDRESS renew lease LEASE.
+      failsafe_call(self, "", cmd[2], cmd[2], Words{"failsafe", "renew", cmd[3], cmd[4]},
+                    std::chrono::duration_cast<std::chrono::milliseconds>(connect_timeout),
+                    [=](ControlReply r) mutable { promise.deliver(std::move(r)); });
+      return promise;
+    }
+    if (numbered && n == 4 && (cmd[1] == "ask" || cmd[1] == "vouch" || cmd[1] == "renew")) {
+      self->request(st.args.agent, 5s, failsafe_atom::value, cmd[1], cmd[2], number)
           .then([=](ControlReply& r) mutable { promise.deliver(std::move(r)); },
                 [=](caf::error& e) mutable { promise.deliver(control_failure("failed", caf::to_string(e))); });
       return promise;
     }
-    return usage("failsafe ask|vouch LEADER ROUND | failsafe round LEADER ROUND TIMEOUT_MS NAME ADDRESS...");
+    return usage(
+        "failsafe ask|vouch LEADER ROUND | failsafe round LEADER ROUND TIMEOUT_MS NAME ADDRESS... | "
+        "failsafe relay ADDRESS NODE LEASE | failsafe renew NODE LEASE");
   }
   if (name == "shutdown") {
     if (n != 1) return usage("shutdown");

@@ -8,6 +8,8 @@
 //   cluster control ──ControlRequest (status, job commands, logs)──▶ other nodes' cluster control
 //   node agent (leader, etcd unreachable) ──failsafe round──▶ cluster control
 //       ──failsafe ask|vouch──▶ every node's cluster control ──▶ its node agent
+//   node agent (etcd unreachable, not the leader) ──failsafe relay──▶ cluster control
+//       ──failsafe renew──▶ the leader's cluster control ──▶ its node agent (renews our lease)
 //
 // Node-to-node traffic uses the control protocol of actors/messages.hpp
 // (ControlRequest/ControlReply), so it crosses the same authenticated,
@@ -81,8 +83,9 @@ using node_agent_actor = caf::typed_actor<
     caf::replies_to<forget_atom, std::string>::with<ControlReply>,
     caf::reacts_to<shutdown_atom, bool>,   // leave the cluster; immediate?
     caf::reacts_to<door_atom, control_actor, std::string>,  // how to reach the other nodes, with the token
-    // A failsafe round (docs/cluster.md): "ask" = do you reach etcd? (a "no"
-    // is a promise); "vouch" = every node said no, keep running. Leader, round.
+    // Failsafe (docs/cluster.md): "ask" = do you reach etcd? (a "no" is a
+    // promise); "vouch" = every node said no, keep running (both: leader,
+    // round); "renew" = renew this lease for a node cut off from etcd (node, lease).
     caf::replies_to<failsafe_atom, std::string, std::string, int64_t>::with<ControlReply>>;
 
 // Fetches the other nodes' own events over their cluster doors and hands

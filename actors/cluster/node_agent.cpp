@@ -83,6 +83,8 @@ struct agent_state {
   Clock::time_point promise_until;        // we said "no etcd": no campaign, no placement before this
   bool on_failsafe = false;               // running on vouches alone (for the log)
   int64_t round = 0;                      // as leader: the last round we started
+  bool relaying = false;                  // a renewal through the leader is on its way
+  Clock::time_point next_relay;
   bool round_in_flight = false;
   Clock::time_point next_round;
 
@@ -392,6 +394,23 @@ void seed_fleet(agent_ptr self) {
   if (auto r = st.etcd->txn(t); r && r->succeeded) log_info("", "cluster: stored " + st.args.file + " as the cluster's job file");
 }
 
+// etcd says our lease expired: every record of ours is gone.
+void lease_gone(agent_ptr self, Clock::time_point sent) {
+  auto& st = self->state;
+  st.phase = Phase::unregistered;
+  st.leader = false;
+  st.next_attempt = sent;
+  if (vouched(st)) {
+    // Every node promised not to move our jobs before our vouch runs out:
+    // register again and keep them.
+    log_warn("", fmt::format("cluster: our lease expired in etcd while we ran on failsafe; registering again with "
+                             "our {} jobs",
+                             st.running.size()));
+    return;
+  }
+  fence(self, "the lease expired in etcd");
+}
+
 void renewed(agent_ptr self, Clock::time_point sent, int64_t lease, int64_t ttl, const std::string& error) {
   auto& st = self->state;
   st.renewing = false;
@@ -402,19 +421,8 @@ void renewed(agent_ptr self, Clock::time_point sent, int64_t lease, int64_t ttl,
     st.renew_failing = true;
     return;
   }
-  if (ttl == 0) {  // expired: every record of ours is gone
-    st.phase = Phase::unregistered;
-    st.leader = false;
-    st.next_attempt = sent;
-    if (vouched(st)) {
-      // Every node promised not to move our jobs before our vouch runs out:
-      // register again and keep them.
-      log_warn("", fmt::format("cluster: our lease expired in etcd while we ran on failsafe; registering again with "
-                               "our {} jobs",
-                               st.running.size()));
-      return;
-    }
-    fence(self, "the lease expired in etcd");
+  if (ttl == 0) {
+    lease_gone(self, sent);
     return;
   }
   st.renew_failing = false;
@@ -470,6 +478,53 @@ void failsafe_round(agent_ptr self) {
           [=](caf::error& e) {
             self->state.round_in_flight = false;
             log_debug("", "cluster: failsafe round: " + caf::to_string(e));
+          });
+}
+
+// Not the leader, and etcd does not answer us: ask the leader to renew our
+// lease (any holder of a lease id may renew it). A renewal through it counts
+// from when we asked, as our own would, so a node that reaches the leader
+// but not etcd keeps its jobs and holds its lease for real.
+void relay_renewal(agent_ptr self) {
+  auto& st = self->state;
+  auto now = Clock::now();
+  if (st.phase != Phase::registered || !st.renew_failing || st.leader || st.fenced || !st.door || st.relaying ||
+      now < st.next_relay)
+    return;
+  auto leader = st.view.alive().find(st.view.leader());
+  if (leader == st.view.alive().end() || leader->first == st.args.info.name) return;
+  st.relaying = true;
+  st.next_relay = now + renew_every(st);
+  int64_t lease = st.lease;
+  std::string name = leader->first;
+  std::vector<std::string> words = {"failsafe", "relay", leader->second.address, st.args.info.name, std::to_string(lease)};
+  self->request(st.door, st.args.lease_ttl, ControlRequest{st.token, std::move(words)})
+      .then(
+          [=](ControlReply& r) {
+            auto& st = self->state;
+            st.relaying = false;
+            json body = json::parse(r.body, nullptr, false);
+            if (r.code != 0 || !body.is_object() || !body["ttl"].is_number_integer()) {
+              log_debug("", "cluster: renewal through the leader failed: " + r.body);
+              return;
+            }
+            if (lease != st.lease || st.phase != Phase::registered) return;  // stale
+            if (body["ttl"].get<int64_t>() <= 0) {
+              lease_gone(self, now);
+              return;
+            }
+            if (now > st.last_renewal) {
+              st.last_renewal = now;
+              feed_guard(st);
+            }
+            if (!st.on_failsafe) {
+              st.on_failsafe = true;
+              log_warn("", fmt::format("cluster: etcd unreachable; our lease is renewed through leader {}", name));
+            }
+          },
+          [=](caf::error& e) {
+            self->state.relaying = false;
+            log_debug("", "cluster: renewal through the leader failed: " + caf::to_string(e));
           });
 }
 
@@ -573,6 +628,7 @@ void on_tick(agent_ptr self) {
   }
   if (st.phase == Phase::leaving && (st.releasing.empty() || now >= st.leave_deadline)) leave_now(self);
   failsafe_round(self);
+  relay_renewal(self);
   campaign(self);
   lead(self);
   reconcile(self);
@@ -734,8 +790,19 @@ node_agent_actor::behavior_type agent_impl(agent_ptr self, NodeAgentArgs args) {
         self->state.door = std::move(door);
         self->state.token = token;
       },
-      [=](failsafe_atom, const std::string& verb, const std::string& leader, int64_t round) {
-        return failsafe_answer(self, verb, leader, round);
+      [=](failsafe_atom, const std::string& verb, const std::string& who, int64_t number) -> caf::result<ControlReply> {
+        if (verb != "renew") return failsafe_answer(self, verb, who, number);
+        // Node `who` cannot reach etcd: renew its lease `number` for it.
+        auto& st = self->state;
+        if (!etcd_answers(st)) return control_failure("failed", "this node does not reach etcd either");
+        auto promise = self->make_response_promise<ControlReply>();
+        self->request(st.renewer, st.args.lease_ttl, renew_atom::value, number)
+            .then(
+                [=](int64_t ttl, std::string& error) mutable {
+                  promise.deliver(ttl < 0 ? control_failure("failed", error) : control_ok(json{{"ttl", ttl}}));
+                },
+                [=](caf::error& e) mutable { promise.deliver(control_failure("failed", caf::to_string(e))); });
+        return promise;
       },
   };
 }

@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include "cluster_harness.hpp"
+#include "tcp_proxy.hpp"
 
 using namespace ffleet::test;
 
@@ -262,6 +263,12 @@ void wait_failsafe(TestCluster& c, const std::set<std::string>& nodes, size_t ti
   }
 }
 
+bool log_says(TestCluster& c, const std::string& node, const std::string& what) {
+  bool said = eventually([&] { return c.node(node).log().find(what) != std::string::npos; });
+  if (!said) FAIL(node << " never logged \"" << what << "\"; logs:\n" << c.logs());
+  return said;
+}
+
 // Every job of `before` (a status array) still runs with the same pid on the
 // same node, per `after`.
 void check_same_runs(const Json& before, const Json& after) {
@@ -338,10 +345,7 @@ TEST_CASE("cluster: etcd down or frozen for 3x lease_ttl while the nodes reach e
   // 2. etcd frozen: it stays up, unreachable, and expires every lease once
   // thawed. The nodes register again with new leases and claim their jobs again.
   ride_out("frozen", &EtcdFixture::freeze, &EtcdFixture::thaw, 2, 8, [&] {
-    for (auto& n : all3) {
-      bool again = eventually([&] { return c.node(n).log().find("registered again") != std::string::npos; });
-      if (!again) FAIL(n << " did not register again; logs:\n" << c.logs());
-    }
+    for (auto& n : all3) log_says(c, n, "registered again");
   });
   c.check_no_overlap();
 }
@@ -372,4 +376,40 @@ TEST_CASE("cluster: etcd down and a node frozen: no node can be vouched for, eve
   c.node(victim).wait_event([](const Json& e) { return e["event"] == "node" && e["action"] == "fenced"; });
   auto gap = c.check_no_overlap();
   WARN("smallest gap between two runs of one job: " << gap << " ms");
+}
+
+TEST_CASE("cluster: a node cut off from etcd alone keeps its jobs, its lease renewed through the leader",
+          "[cluster][outage][failsafe]") {
+  TestCluster c("failsafe-relay", "2s");
+  // n3 reaches etcd only through this relay; n1 and n2 directly, so one of
+  // them leads.
+  TcpProxy relay(free_loopback_port(), c.etcd().endpoint_list()[0].port);
+  c.start("n1", "");
+  c.start("n2", "");
+  REQUIRE(eventually([&] {
+    for (auto& n : c.ctl("n1", {"nodes", "--json"}).json())
+      if (n["leader"] == true) return true;
+    return false;
+  }));
+  c.start("n3", "", {}, "http://127.0.0.1:" + std::to_string(relay.port()));
+  REQUIRE(eventually([&] { return c.ctl("n1", {"nodes", "--json"}).json().size() == 3; }));
+  REQUIRE(c.ctl("n1", {"apply", c.job_file("jobs.yaml", 6)}).code == 0);
+  c.wait_running("n1", 6, all3);
+  auto before = c.status("n1");
+  relay.cut();
+  auto cut_at = std::chrono::steady_clock::now();
+  log_says(c, "n3", "renewed through leader");
+  // A deliberate cut of 6 s = 3 x lease_ttl: without the relay n3 would
+  // fence after 1.5 s and its lease expire after 2 s.
+  std::this_thread::sleep_for(6s - (std::chrono::steady_clock::now() - cut_at));
+  check_same_runs(before, c.status("n1"));
+  relay.heal();
+  auto healed_at = std::chrono::steady_clock::now();
+  log_says(c, "n3", "failsafe ends");
+  REQUIRE(c.ctl("n3", {"apply", c.job_file("jobs.yaml", 7)}).code == 0);
+  c.wait_running("n1", 7, all3);
+  check_same_runs(before, c.status("n1"));
+  check_one_unbroken_run(c, 6, healed_at);
+  check_never_fenced(c);
+  c.check_no_overlap();
 }
