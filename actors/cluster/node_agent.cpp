@@ -513,6 +513,7 @@ void relay_renewal(agent_ptr self) {
               lease_gone(self, now);
               return;
             }
+            ++st.lease_renewals;
             if (now > st.last_renewal) {
               st.last_renewal = now;
               feed_guard(st);
