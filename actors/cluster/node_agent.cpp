@@ -235,8 +235,9 @@ bool claim_job(agent_ptr self, const std::string& id) {
 }
 
 // Claims the jobs placed here that no node holds (and again those we run
-// whose claim went with an expired lease while we ran on failsafe), gives up those placed
-// elsewhere, and releases claims of jobs no longer running here.
+// whose claim went with an expired lease while we ran on failsafe), gives
+// up those placed elsewhere, and releases claims of jobs no longer running
+// here.
 void reconcile(agent_ptr self) {
   auto& st = self->state;
   if (st.phase != Phase::registered || st.fenced || !etcd_answers(st)) return;
@@ -612,7 +613,8 @@ void on_tick(agent_ptr self) {
   }
   if (st.phase == Phase::registered || st.phase == Phase::leaving) {
     if (now >= st.next_attempt) renew(self);
-    if (!st.watch_up && now - st.watch_down_since > 2s && now - st.last_renewal < renew_every(st) * 2) {
+    if (!st.watch_up && !st.renew_failing && now - st.watch_down_since > 2s &&
+        now - st.last_renewal < renew_every(st) * 2) {
       st.watch_down_since = now;
       resync(self);  // etcd answers but the watch does not: replace it
     }
