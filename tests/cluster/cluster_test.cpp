@@ -263,6 +263,15 @@ void wait_failsafe(TestCluster& c, const std::set<std::string>& nodes, size_t ti
   }
 }
 
+// The leader as `via` sees it; "" while there is none or `via` does not answer.
+std::string leader_of(TestCluster& c, const std::string& via) {
+  auto rows = c.ctl(via, {"nodes", "--json"}).json();
+  if (rows.is_array())
+    for (auto& n : rows)
+      if (n.value("leader", false)) return n.value("name", "");
+  return "";
+}
+
 bool log_says(TestCluster& c, const std::string& node, const std::string& what) {
   bool said = eventually([&] { return c.node(node).log().find(what) != std::string::npos; });
   if (!said) FAIL(node << " never logged \"" << what << "\"; logs:\n" << c.logs());
@@ -355,10 +364,7 @@ TEST_CASE("cluster: etcd down and a node frozen: no node can be vouched for, eve
   TestCluster c("failsafe-frozen", "2s");
   start_three(c, c.job_file("jobs.yaml", 6));
   c.wait_running("n1", 6, all3);
-  std::string leader;
-  for (auto& n : c.ctl("n1", {"nodes", "--json"}).json())
-    if (n["leader"] == true) leader = n["name"];
-  std::string victim = leader == "n3" ? "n2" : "n3";
+  std::string victim = leader_of(c, "n1") == "n3" ? "n2" : "n3";
   std::set<std::string> rest = all3;
   rest.erase(victim);
   c.etcd().stop();
@@ -386,11 +392,7 @@ TEST_CASE("cluster: a node cut off from etcd alone keeps its jobs, its lease ren
   TcpProxy relay(free_loopback_port(), c.etcd().endpoint_list()[0].port);
   c.start("n1", "");
   c.start("n2", "");
-  REQUIRE(eventually([&] {
-    for (auto& n : c.ctl("n1", {"nodes", "--json"}).json())
-      if (n["leader"] == true) return true;
-    return false;
-  }));
+  REQUIRE(eventually([&] { return !leader_of(c, "n1").empty(); }));
   c.start("n3", "", {}, "http://127.0.0.1:" + std::to_string(relay.port()));
   REQUIRE(eventually([&] { return c.ctl("n1", {"nodes", "--json"}).json().size() == 3; }));
   REQUIRE(c.ctl("n1", {"apply", c.job_file("jobs.yaml", 6)}).code == 0);
