@@ -26,7 +26,7 @@ TEST_CASE("cluster metrics: every sample gets its node's label, each family stay
         "# HELP only_here A family only n2 has.\n# TYPE only_here counter\nonly_here{node=\"n2\"} 5\n");
 }
 
-TEST_CASE("cluster metrics: the parts of a histogram stay in its family; a node name is escaped", "[cluster][metrics]") {
+TEST_CASE("cluster metrics: the parts of a histogram stay in its family, a node name is escaped", "[cluster][metrics]") {
   std::string h =
       "# HELP lat Latency.\n# TYPE lat histogram\n"
       "lat_bucket{le=\"1\"} 1\nlat_bucket{le=\"+Inf\"} 2\nlat_sum 3\nlat_count 2\n";
