@@ -64,7 +64,7 @@ TEST_CASE("etcd client: put, range, prefix range, delete", "[etcd]") {
   CHECK(c.range("/u/c")->kvs.size() == 1);
 }
 
-TEST_CASE("etcd client: a txn is a compare-and-swap; only one of two creators wins", "[etcd]") {
+TEST_CASE("etcd client: a txn is a compare-and-swap, only one of two creators wins", "[etcd]") {
   EtcdFixture etcd_server;
   etcd::Client c(etcd_server.endpoint_list(), 2s);
   auto claim = [&](const std::string& who) {
@@ -92,7 +92,7 @@ TEST_CASE("etcd client: a txn is a compare-and-swap; only one of two creators wi
   CHECK(c.range("/leader")->kvs.empty());
 }
 
-TEST_CASE("etcd client: a lease kept alive keeps its keys; a revoked or expired one drops them", "[etcd]") {
+TEST_CASE("etcd client: a lease kept alive keeps its keys, a revoked or expired one drops them", "[etcd]") {
   EtcdFixture etcd_server;
   etcd::Client c(etcd_server.endpoint_list(), 2s);
   auto lease = c.lease_grant(2s);

@@ -107,7 +107,7 @@ TEST_CASE("placement: a new leader waits before placing new jobs, but says why",
   CHECK(plan.pending.size() == 2);
 }
 
-TEST_CASE("placement: a joining node moves nothing; new jobs go to it first", "[cluster][placement]") {
+TEST_CASE("placement: a joining node moves nothing, new jobs go to it first", "[cluster][placement]") {
   Fixture f;
   f.node("n1");
   f.node("n2");
@@ -168,7 +168,7 @@ TEST_CASE("placement: a clean leave says left, a drain moves with reason drain, 
   CHECK(f.del(f.keys.node("n2")).at(0)["action"] == "left");
 }
 
-TEST_CASE("placement: labels, a named node and capacity; what no node can take is pending with the reason",
+TEST_CASE("placement: labels, a named node and capacity, what no node can take is pending with the reason",
           "[cluster][placement]") {
   Fixture f;
   f.node("n1", {{"gpu", "nvenc"}});
@@ -192,7 +192,7 @@ TEST_CASE("placement: labels, a named node and capacity; what no node can take i
   CHECK(plan.moves[0].job == "vaapi");
 }
 
-TEST_CASE("placement: a job whose constraints change moves with reason changed; a removed job loses its placement",
+TEST_CASE("placement: a job whose constraints change moves with reason changed, a removed job loses its placement",
           "[cluster][placement]") {
   Fixture f;
   f.node("n1");
