@@ -5,8 +5,12 @@
   failover   p50/max seconds from SIGKILL of a node to all of its jobs
              running again on the others, over --tries kills
   place      seconds from `ctl apply` of --place-jobs jobs to all running
+  outage     etcd frozen (SIGSTOP: up but unreachable, so it expires every
+             lease once thawed) for --outage seconds: how many jobs kept
+             their process, how many nodes fenced, and how long after etcd's
+             return a newly applied job runs (failsafe, docs/cluster.md)
 
-usage: cluster_bench.py BUILD_DIR [--ttl 2s] [--tries 20] [--jobs 30] [--place-jobs 3000]
+usage: cluster_bench.py BUILD_DIR [--ttl 2s] [--tries 20] [--jobs 30] [--place-jobs 3000] [--outage 60]
 """
 import argparse, json, os, shutil, signal, socket, subprocess, statistics, sys, tempfile, time
 
@@ -40,6 +44,13 @@ class Cluster:
         self.nodes[name] = subprocess.Popen(
             [self.ffleet, "run", "--cluster", self.endpoint, "--node", name, "--control", self.address(name),
              "--lease-ttl", self.ttl, "--log-level", "warn"], stdout=subprocess.DEVNULL, stderr=log)
+
+    def start_three_with(self, jobs):
+        for n in ("n1", "n2", "n3"):
+            self.start(n)
+        assert self.wait(lambda: len(self.json("n1", "nodes") or []) == 3, 30), "nodes did not come up"
+        assert self.ctl("n1", "apply", job_file(os.path.join(self.dir, "jobs.yaml"), jobs))[0] == 0
+        assert self.wait(lambda: len(self.running("n1")) == jobs, 60), "jobs did not start"
 
     def address(self, name):
         return f"127.0.0.1:{self.ports[name]}"
@@ -91,11 +102,7 @@ def bench_failover(ffleet, ttl, tries, jobs):
     workdir = tempfile.mkdtemp(prefix="ffleet-bench-failover-")
     c = Cluster(ffleet, ttl, workdir)
     try:
-        for n in ("n1", "n2", "n3"):
-            c.start(n)
-        assert c.wait(lambda: len(c.json("n1", "nodes") or []) == 3, 30), "nodes did not come up"
-        assert c.ctl("n1", "apply", job_file(os.path.join(workdir, "jobs.yaml"), jobs))[0] == 0
-        assert c.wait(lambda: len(c.running("n1")) == jobs, 60), "jobs did not start"
+        c.start_three_with(jobs)
         times = []
         for _ in range(tries):
             placed = c.running("n1")
@@ -142,6 +149,32 @@ def bench_place(ffleet, ttl, jobs):
         shutil.rmtree(workdir, ignore_errors=True)
 
 
+def bench_outage(ffleet, ttl, jobs, outage):
+    workdir = tempfile.mkdtemp(prefix="ffleet-bench-outage-")
+    c = Cluster(ffleet, ttl, workdir)
+    try:
+        c.start_three_with(jobs)
+        pids = {s["id"]: s["pid"] for s in c.json("n1", "status")}
+        c.etcd.send_signal(signal.SIGSTOP)
+        t0 = time.monotonic()
+        time.sleep(outage)  # the outage is the measured condition
+        c.etcd.send_signal(signal.SIGCONT)
+        frozen = time.monotonic() - t0
+        t1 = time.monotonic()
+        ok = c.wait(lambda: c.ctl("n1", "apply", job_file(os.path.join(workdir, "more.yaml"), jobs + 1))[0] == 0, 60)
+        ok = ok and c.wait(lambda: len(c.running("n1")) == jobs + 1, 120, 0.1)
+        back = time.monotonic() - t1
+        after = {s["id"]: s["pid"] for s in c.json("n1", "status")}
+        kept = sum(1 for job, pid in pids.items() if after.get(job) == pid)
+        fenced = sum(open(os.path.join(workdir, n + ".log")).read().count("fencing") for n in c.nodes)
+        print(f"outage    etcd frozen {frozen:.1f} s, lease_ttl {ttl}, {jobs} jobs on 3 nodes: {kept}/{jobs} kept "
+              f"their process, {fenced} fencings; a new job ran {back:.1f} s after etcd's return "
+              f"({'ok' if ok else 'TIMED OUT'})")
+    finally:
+        c.stop()
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("build")
@@ -149,8 +182,11 @@ def main():
     ap.add_argument("--tries", type=int, default=20)
     ap.add_argument("--jobs", type=int, default=30)
     ap.add_argument("--place-jobs", type=int, default=3000)
+    ap.add_argument("--outage", type=float, default=60, help="seconds; 0 = skip")
     a = ap.parse_args()
     ffleet = os.path.join(a.build, "app", "ffleet")
+    if a.outage > 0:
+        bench_outage(ffleet, a.ttl, a.jobs, a.outage)
     bench_failover(ffleet, a.ttl, a.tries, a.jobs)
     if a.place_jobs > 0:
         bench_place(ffleet, a.ttl, a.place_jobs)

@@ -8,4 +8,4 @@ build=${1:-build}
 "$build/bench/fleet_bench" --jobs 5000 --seconds 60
 # The cluster (etcd + three nodes on loopback): failover and placement.
 python3 bench/cluster_bench.py "$build" --ttl 2s --tries 20
-python3 bench/cluster_bench.py "$build" --ttl 5s --tries 20 --place-jobs 0
+python3 bench/cluster_bench.py "$build" --ttl 5s --tries 20 --place-jobs 0 --outage 0

@@ -2,6 +2,8 @@
 
 #include <caf/io/all.hpp>
 
+#include <charconv>
+
 #include "actors/control.hpp"
 #include "src/cluster/metrics_merge.hpp"
 #include "src/control/host_port.hpp"
@@ -33,9 +35,10 @@ using Reply = caf::typed_response_promise<ControlReply>;
 using Words = std::vector<std::string>;
 
 // Calls `then` with the peer's control actor, or with null when it cannot be
-// reached within connect_timeout.
+// reached within `timeout`.
 template <class F>
-void with_peer(cc_ptr self, const std::string& address, F then) {
+void with_peer(cc_ptr self, const std::string& address, F then,
+               std::chrono::milliseconds timeout = std::chrono::duration_cast<std::chrono::milliseconds>(connect_timeout)) {
   auto known = self->state.peers.find(address);
   if (known != self->state.peers.end()) {
     then(known->second);
@@ -46,7 +49,7 @@ void with_peer(cc_ptr self, const std::string& address, F then) {
     then(control_actor{});
     return;
   }
-  self->request(self->system().middleman().actor_handle(), connect_timeout, caf::connect_atom::value, at->host,
+  self->request(self->system().middleman().actor_handle(), timeout, caf::connect_atom::value, at->host,
                 at->port)
       .then(
           [=](caf::node_id&, caf::strong_actor_ptr& ptr, std::set<std::string>& interface) mutable {
@@ -123,6 +126,84 @@ void ask_every_node(const ClusterSnapshot& snap, Ask ask, Finish finish) {
       if (--gather->pending == 0) finish(gather->bodies);
     });
   }
+}
+
+// ---- failsafe rounds (docs/cluster.md, "Coordinator outage") ----------------------
+
+// A round number, lease id or timeout: decimal digits that fit an int64.
+bool parse_count(const std::string& text, int64_t& out) {
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
+  return ec == std::errc() && end == text.data() + text.size() && !text.empty() && text[0] != '-';
+}
+
+// `failsafe ask|vouch LEADER ROUND` to node `name`: the leader's own node
+// answers through its agent, the others over their control door.
+template <class F>
+void failsafe_call(cc_ptr self, const std::string& leader, const std::string& name, const std::string& address,
+                   Words words, std::chrono::milliseconds timeout, F done) {
+  auto fail = [=](const std::string& why) mutable { done(control_failure("failed", why)); };
+  if (name == leader) {
+    int64_t number = 0;
+    parse_count(words[3], number);  // checked by the caller
+    self->request(self->state.args.agent, timeout, failsafe_atom::value, words[1], words[2], number)
+        .then([=](ControlReply& r) mutable { done(std::move(r)); },
+              [=](caf::error& e) mutable { fail(caf::to_string(e)); });
+    return;
+  }
+  std::string token = self->state.args.token;
+  with_peer(
+      self, address,
+      [=](control_actor peer) mutable {
+        if (!peer) {
+          fail("cannot be reached at " + address);
+          return;
+        }
+        self->request(peer, timeout, ControlRequest{token, words})
+            .then([=](ControlReply& r) mutable { done(std::move(r)); },
+                  [=](caf::error& e) mutable { fail("did not answer: " + caf::to_string(e)); });
+      },
+      timeout);
+}
+
+// `failsafe round LEADER ROUND TIMEOUT_MS NAME ADDRESS...`, from this node's
+// agent while it leads and etcd does not answer: asks every node listed
+// whether it reaches etcd, and only if each answered "no" within TIMEOUT_MS
+// of the start tells each one it is vouched for.
+void failsafe_round(cc_ptr self, Reply promise, const Words& cmd) {
+  std::string leader = cmd[2], round = cmd[3];
+  int64_t timeout_ms = 0;
+  parse_count(cmd[4], timeout_ms);  // checked by the caller
+  auto timeout = std::chrono::milliseconds(timeout_ms);
+  auto started = std::chrono::steady_clock::now();
+  struct Round {
+    std::vector<std::pair<std::string, std::string>> nodes;  // name, address
+    size_t pending = 0;
+    json refused = json::array();  // why a node keeps the round from vouching
+  };
+  auto r = std::make_shared<Round>();
+  for (size_t i = 5; i + 1 < cmd.size(); i += 2) r->nodes.emplace_back(cmd[i], cmd[i + 1]);
+  r->pending = r->nodes.size();
+  auto finish = [=]() mutable {
+    bool all = r->refused.empty();
+    if (all)
+      for (auto& [name, address] : r->nodes)
+        failsafe_call(self, leader, name, address, Words{"failsafe", "vouch", leader, round}, timeout,
+                      [](ControlReply) {});  // a node that misses it fences at its deadline
+    promise.deliver(control_ok(json{{"vouched", all}, {"refused", r->refused}}));
+  };
+  for (auto& [name, address] : r->nodes) {
+    std::string node = name;
+    failsafe_call(self, leader, node, address, Words{"failsafe", "ask", leader, round}, timeout,
+                  [=](ControlReply reply) mutable {
+                    json body = json::parse(reply.body, nullptr, false);
+                    bool late = std::chrono::steady_clock::now() - started > timeout;
+                    if (reply.kind != "ok") r->refused.push_back(node + ": " + reply.body);
+                    else if (late) r->refused.push_back(node + ": answered too late");
+                    else if (!body.is_object() || body.value("etcd", true)) r->refused.push_back(node + ": reaches etcd");
+                    if (--r->pending == 0) finish();
+                  });
+  }
+  if (r->nodes.empty()) promise.deliver(control_failure("bad_request", "a failsafe round needs nodes"));
 }
 
 // A section 4 object for a job no node runs right now.
@@ -355,6 +436,32 @@ caf::result<ControlReply> dispatch(cc_ptr self, const ControlRequest& req) {
     ask_agent(self, promise, reload_atom::value);
     return promise;
   }
+  if (name == "failsafe") {
+    // Between nodes only, while etcd does not answer (docs/cluster.md).
+    int64_t number = 0, timeout_ms = 0;
+    bool numbered = n >= 4 && parse_count(cmd[3], number);
+    if (numbered && n >= 7 && n % 2 == 1 && cmd[1] == "round" && parse_count(cmd[4], timeout_ms) &&
+        timeout_ms < 3600000) {
+      failsafe_round(self, promise, cmd);
+      return promise;
+    }
+    if (n == 5 && cmd[1] == "relay" && !cmd[2].empty() && parse_count(cmd[4], number)) {
+      // From this node's agent: have the node at ADDRESS renew lease LEASE.
+      failsafe_call(self, "", cmd[2], cmd[2], Words{"failsafe", "renew", cmd[3], cmd[4]},
+                    std::chrono::duration_cast<std::chrono::milliseconds>(connect_timeout),
+                    [=](ControlReply r) mutable { promise.deliver(std::move(r)); });
+      return promise;
+    }
+    if (numbered && n == 4 && (cmd[1] == "ask" || cmd[1] == "vouch" || cmd[1] == "renew")) {
+      self->request(st.args.agent, 5s, failsafe_atom::value, cmd[1], cmd[2], number)
+          .then([=](ControlReply& r) mutable { promise.deliver(std::move(r)); },
+                [=](caf::error& e) mutable { promise.deliver(control_failure("failed", caf::to_string(e))); });
+      return promise;
+    }
+    return usage(
+        "failsafe ask|vouch LEADER ROUND | failsafe round LEADER ROUND TIMEOUT_MS NAME ADDRESS... | "
+        "failsafe relay ADDRESS NODE LEASE | failsafe renew NODE LEASE");
+  }
   if (name == "shutdown") {
     if (n != 1) return usage("shutdown");
     self->send(st.args.agent, shutdown_atom::value, false);
@@ -366,6 +473,8 @@ caf::result<ControlReply> dispatch(cc_ptr self, const ControlRequest& req) {
 
 control_actor::behavior_type cluster_control_impl(cc_ptr self, ClusterControlArgs args) {
   self->state.args = std::move(args);
+  // The agent reaches the other nodes through us (failsafe rounds).
+  self->send(self->state.args.agent, door_atom::value, caf::actor_cast<control_actor>(self), self->state.args.token);
   // The local control actor is ours alone: it goes when we go.
   self->link_to(self->state.args.local);
   self->set_down_handler([=](caf::down_msg& dm) {

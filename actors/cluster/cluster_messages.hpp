@@ -6,6 +6,10 @@
 //   node agent ──apply (the jobs placed here and claimed)──▶ supervisor
 //   cluster control ──snapshot?, apply/drain/uncordon/forget/reload/leave──▶ node agent
 //   cluster control ──ControlRequest (status, job commands, logs)──▶ other nodes' cluster control
+//   node agent (leader, etcd unreachable) ──failsafe round──▶ cluster control
+//       ──failsafe ask|vouch──▶ every node's cluster control ──▶ its node agent
+//   node agent (etcd unreachable, not the leader) ──failsafe relay──▶ cluster control
+//       ──failsafe renew──▶ the leader's cluster control ──▶ its node agent (renews our lease)
 //
 // Node-to-node traffic uses the control protocol of actors/messages.hpp
 // (ControlRequest/ControlReply), so it crosses the same authenticated,
@@ -32,6 +36,8 @@ using uncordon_atom = caf::atom_constant<caf::atom("uncordon")>;
 using forget_atom = caf::atom_constant<caf::atom("forget")>;
 using resync_atom = caf::atom_constant<caf::atom("resync")>;
 using fetch_atom = caf::atom_constant<caf::atom("fetch")>;  // the event relay's own timer
+using door_atom = caf::atom_constant<caf::atom("door")>;          // the control door hands the agent its handle
+using failsafe_atom = caf::atom_constant<caf::atom("failsafe")>;  // a leader's round while etcd is unreachable
 
 // A batch of etcd events, in order, from the watch thread.
 struct WatchBatch {
@@ -75,7 +81,12 @@ using node_agent_actor = caf::typed_actor<
     caf::replies_to<drain_atom, std::string>::with<ControlReply>,
     caf::replies_to<uncordon_atom, std::string>::with<ControlReply>,
     caf::replies_to<forget_atom, std::string>::with<ControlReply>,
-    caf::reacts_to<shutdown_atom, bool>>;  // leave the cluster; immediate?
+    caf::reacts_to<shutdown_atom, bool>,   // leave the cluster; immediate?
+    caf::reacts_to<door_atom, control_actor, std::string>,  // how to reach the other nodes, with the token
+    // Failsafe (docs/cluster.md): "ask" = do you reach etcd? (a "no" is a
+    // promise); "vouch" = every node said no, keep running (both: leader,
+    // round); "renew" = renew this lease for a node cut off from etcd (node, lease).
+    caf::replies_to<failsafe_atom, std::string, std::string, int64_t>::with<ControlReply>>;
 
 // Fetches the other nodes' own events over their cluster doors and hands
 // them to this node's events actor for its listeners (actors/cluster/event_relay.hpp).

@@ -31,6 +31,24 @@ constexpr size_t max_ops_per_txn = 100;  // etcd refuses more than 128 by defaul
 
 enum class Phase { unregistered, registered, leaving, left };
 
+// Renews a lease: its TTL in seconds (0 = expired), or -1 and why not. A
+// helper actor on its own thread, because a renewal that gets no answer
+// blocks for the client's whole timeout, and the agent must meanwhile answer
+// a failsafe round at once.
+using lease_renewer = caf::typed_actor<caf::replies_to<renew_atom, int64_t>::with<int64_t, std::string>>;
+
+lease_renewer::behavior_type renewer_impl(lease_renewer::pointer, std::vector<etcd::Endpoint> endpoints,
+                                          std::chrono::milliseconds timeout) {
+  auto etcd = std::make_shared<etcd::Client>(endpoints, timeout);
+  return {
+      [=](renew_atom, int64_t lease) -> caf::result<int64_t, std::string> {
+        auto ttl = etcd->lease_keepalive(lease);
+        if (!ttl) return {int64_t{-1}, ttl.error().message};
+        return {*ttl, std::string()};
+      },
+  };
+}
+
 struct agent_state {
   NodeAgentArgs args;
   supervisor_actor supervisor;
@@ -45,8 +63,30 @@ struct agent_state {
   int64_t lease = 0;
   Clock::time_point next_attempt;   // of a registration or a renewal
   Clock::time_point last_renewal;   // sent time of the last successful renewal
+  bool renew_failing = false;       // the last renewal or registration got no answer from etcd
+  lease_renewer renewer;            // renews off this thread, so a silent etcd never holds us up
+  bool renewing = false;            // a renewal is on its way
+  Clock::time_point renew_sent;
   bool fenced = false;
   uint64_t lease_renewals = 0, fencings = 0;  // for /metrics
+
+  // Failsafe (docs/cluster.md, "Coordinator outage").
+  control_actor door;                   // the node's control door: reaches the other nodes
+  std::string token;
+  struct Answer {
+    int64_t round = 0;
+    Clock::time_point at;  // when we answered: a vouch counts from here
+    bool etcd = false;
+  };
+  std::map<std::string, Answer> answers;  // by the leader that asked
+  Clock::time_point vouched_at;           // our answer to the last round that vouched for every node
+  Clock::time_point promise_until;        // we said "no etcd": no campaign, no placement before this
+  bool on_failsafe = false;               // running on vouches alone (for the log)
+  int64_t round = 0;                      // as leader: the last round we started
+  bool relaying = false;                  // a renewal through the leader is on its way
+  Clock::time_point next_relay;
+  bool round_in_flight = false;
+  Clock::time_point next_round;
 
   bool leader = false;
   Clock::time_point leader_since;
@@ -54,6 +94,7 @@ struct agent_state {
 
   std::map<std::string, JobSpec> running;  // claimed and handed to the supervisor
   std::set<std::string> releasing;         // let go, waiting for the process to end
+  std::set<std::string> reclaim;           // running under a lease that expired: claim them again
   std::map<std::string, JobSpec> sent;     // what the supervisor was last told
   Clock::time_point leave_deadline;
   int signals = 0;
@@ -72,8 +113,40 @@ std::chrono::milliseconds fence_after(const agent_state& st) { return st.args.le
 // first, with an event), before etcd may expire the lease.
 std::chrono::milliseconds guard_after(const agent_state& st) { return st.args.lease_ttl * 7 / 8; }
 
+// A failsafe round gets this long for every answer; a node that promised
+// keeps its promise for lease_ttl + this (see promise_for).
+std::chrono::milliseconds round_timeout(const agent_state& st) { return st.args.lease_ttl / 2; }
+// Every answer of one round lies within round_timeout of the others, and a
+// vouched node is killed by its guard 7/8 lease_ttl after its answer, so a
+// node that answered the same round keeps its promise until then and more.
+std::chrono::milliseconds promise_for(const agent_state& st) { return st.args.lease_ttl + round_timeout(st); }
+
+// The moment our fence deadlines count from: the last good renewal, or our
+// answer to the last round in which the leader vouched for every node.
+Clock::time_point alive_since(const agent_state& st) { return std::max(st.last_renewal, st.vouched_at); }
+
+bool vouched(const agent_state& st) {
+  return st.vouched_at > st.last_renewal && Clock::now() < st.vouched_at + fence_after(st);
+}
+
+// Whether etcd answers us now: registered, the last renewal worked, and the
+// one on its way (if any) is not overdue. What we tell a failsafe round.
+bool etcd_answers(const agent_state& st) {
+  return st.phase == Phase::registered && !st.renew_failing &&
+         !(st.renewing && Clock::now() - st.renew_sent > renew_every(st) / 2);
+}
+
+// While we promised a failsafe leader not to, we neither campaign nor place.
+bool promised(const agent_state& st) { return Clock::now() < st.promise_until; }
+
 void feed_guard(agent_state& st) {
-  if (st.args.guard) st.args.guard->fence_until(st.last_renewal + guard_after(st));
+  if (st.args.guard) st.args.guard->fence_until(alive_since(st) + guard_after(st));
+}
+
+void end_failsafe(agent_state& st, const std::string& why) {
+  if (!st.on_failsafe) return;
+  st.on_failsafe = false;
+  log_info("", "cluster: failsafe ends: " + why);
 }
 
 void emit_cluster(agent_ptr self, json event) {
@@ -143,26 +216,51 @@ void fence(agent_ptr self, const std::string& why) {
   st.fenced = true;
   ++st.fencings;
   st.leader = false;
+  st.on_failsafe = false;
+  st.reclaim.clear();
   log_error("", "cluster: fencing, every job is killed: " + why);
   emit_cluster(self, cluster::node_event(st.args.info.name, "fenced"));
   st.running.clear();
   tell_supervisor(self, true);
 }
 
-// Claims the jobs placed here that no node holds, gives up those placed
-// elsewhere, and releases claims of jobs no longer running here.
+// Creates the claim of job `id` on our lease if no node holds it.
+bool claim_job(agent_ptr self, const std::string& id) {
+  auto& st = self->state;
+  etcd::Txn t;
+  t.compare.push_back(etcd::Compare::absent(st.keys.claim(id)));
+  t.success.push_back(etcd::Op::put(st.keys.claim(id), st.args.info.name, st.lease));
+  auto r = st.etcd->txn(t);
+  return r && r->succeeded;
+}
+
+// Claims the jobs placed here that no node holds (and again those we run
+// whose claim went with an expired lease while we ran on failsafe), gives
+// up those placed elsewhere, and releases claims of jobs no longer running
+// here.
 void reconcile(agent_ptr self) {
   auto& st = self->state;
-  if (st.phase != Phase::registered || st.fenced) return;
+  if (st.phase != Phase::registered || st.fenced || !etcd_answers(st)) return;
   const auto& me = st.args.info.name;
   std::set<std::string> mine;
   for (auto& id : st.view.jobs_of(me)) mine.insert(id);
+  bool kill_now = false;
   for (auto i = st.running.begin(); i != st.running.end();) {
-    if (!mine.count(i->first)) {
+    auto claim = st.view.claims().find(i->first);
+    if (claim != st.view.claims().end() && claim->second != me) {
+      // Cannot happen while the claims work; if it does, the other node's
+      // claim wins and ours must stop at once.
+      log_error(i->first, "cluster: claimed by " + claim->second + " while running here; killing it here");
+      kill_now = true;
+      i = st.running.erase(i);
+    } else if (!mine.count(i->first)) {
       log_info(i->first, "cluster: placed elsewhere now, stopping it here");
       st.releasing.insert(i->first);  // its claim stays until the process is gone
       i = st.running.erase(i);
+    } else if (st.reclaim.count(i->first) && claim == st.view.claims().end() && !claim_job(self, i->first)) {
+      ++i;  // our claim went with an expired lease (failsafe); retried on the next tick
     } else {
+      st.reclaim.erase(i->first);
       i->second = st.view.jobs().at(i->first);  // a changed definition restarts it in place
       ++i;
     }
@@ -171,13 +269,7 @@ void reconcile(agent_ptr self) {
     if (st.running.count(id) || st.releasing.count(id)) continue;
     auto claim = st.view.claims().find(id);
     if (claim != st.view.claims().end() && claim->second != me) continue;  // its old node still has it
-    if (claim == st.view.claims().end()) {
-      etcd::Txn t;
-      t.compare.push_back(etcd::Compare::absent(st.keys.claim(id)));
-      t.success.push_back(etcd::Op::put(st.keys.claim(id), me, st.lease));
-      auto r = st.etcd->txn(t);
-      if (!r || !r->succeeded) continue;  // retried on the next change or tick
-    }
+    if (claim == st.view.claims().end() && !claim_job(self, id)) continue;  // retried on the next change or tick
     st.running[id] = st.view.jobs().at(id);
   }
   // Claims of ours that nothing runs under (a release whose delete failed).
@@ -188,7 +280,7 @@ void reconcile(agent_ptr self) {
     t.success.push_back(etcd::Op::del(st.keys.claim(id)));
     st.etcd->txn(t);
   }
-  tell_supervisor(self, false);
+  tell_supervisor(self, kill_now);
 }
 
 // ---- the leader role ----------------------------------------------------------
@@ -196,14 +288,25 @@ void reconcile(agent_ptr self) {
 void campaign(agent_ptr self) {
   auto& st = self->state;
   const auto& me = st.args.info.name;
-  if (st.phase != Phase::registered || st.fenced) return;
+  if (st.phase != Phase::registered || st.fenced || !etcd_answers(st) || promised(st)) return;
   if (st.view.leader() == me && st.leader) return;
   if (!st.view.leader().empty() && st.view.leader() != me) {
     if (st.leader) log_info("", "cluster: no longer the leader");
     st.leader = false;
     return;
   }
-  if (!st.view.leader().empty()) return;  // ours, but not known yet as such (it will be on the watch)
+  if (!st.view.leader().empty()) {
+    // Ours but we do not lead: we fenced (etcd did not answer) and the lease
+    // survived, so the key is still ours; or it is on a lease of ours that
+    // expired and will vanish from the view. Lead again only in the first case.
+    auto key = st.etcd->range(st.keys.leader());
+    if (key && key->kvs.size() == 1 && key->kvs[0].value == me && key->kvs[0].lease == st.lease) {
+      st.leader = true;
+      st.leader_since = Clock::now();
+      log_info("", "cluster: leading again (the leader key is still ours)");
+    }
+    return;
+  }
   etcd::Txn t;
   t.compare.push_back(etcd::Compare::absent(st.keys.leader()));
   t.success.push_back(etcd::Op::put(st.keys.leader(), me, st.lease));
@@ -219,6 +322,7 @@ void campaign(agent_ptr self) {
 void lead(agent_ptr self) {
   auto& st = self->state;
   if (!st.leader || st.fenced || st.phase == Phase::unregistered || st.phase == Phase::left) return;
+  if (!etcd_answers(st) || promised(st)) return;  // no placement without etcd, nor while a failsafe promise holds
   if (st.view.revision() < st.awaited_revision) return;  // our last writes are not in the view yet
   bool place_new = Clock::now() - st.leader_since >= st.args.lease_ttl;
   auto plan = cluster::plan_placement(st.view, place_new);
@@ -251,6 +355,7 @@ bool register_node(agent_ptr self) {
   auto& st = self->state;
   auto sent = Clock::now();
   auto ttl = std::chrono::duration_cast<std::chrono::seconds>(st.args.lease_ttl + 999ms);
+  st.renew_failing = true;  // until every step below has worked
   auto lease = st.etcd->lease_grant(ttl);
   if (!lease) return false;
   NodeInfo info = st.args.info;
@@ -261,11 +366,19 @@ bool register_node(agent_ptr self) {
   st.lease = lease->id;
   if (!resync(self)) return false;
   st.phase = Phase::registered;
+  st.renew_failing = false;
   st.last_renewal = sent;
   st.fenced = false;
   feed_guard(st);
   log_info("", fmt::format("cluster: node {} registered (lease {:x}, ttl {} ms)", info.name, st.lease,
                            st.args.lease_ttl.count()));
+  if (!st.running.empty()) {
+    // Back after a failsafe outage: what we run is still placed here (the
+    // placements carry no lease); only the claims went with the old lease.
+    for (auto& [id, spec] : st.running) st.reclaim.insert(id);
+    log_info("", fmt::format("cluster: registered again; keeping our {} jobs and claiming them again", st.running.size()));
+  }
+  end_failsafe(st, "registered again");
   return true;
 }
 
@@ -282,29 +395,169 @@ void seed_fleet(agent_ptr self) {
   if (auto r = st.etcd->txn(t); r && r->succeeded) log_info("", "cluster: stored " + st.args.file + " as the cluster's job file");
 }
 
-void renew(agent_ptr self) {
+// etcd says our lease expired: every record of ours is gone.
+void lease_gone(agent_ptr self, Clock::time_point sent) {
   auto& st = self->state;
-  auto sent = Clock::now();
-  auto ttl = st.etcd->lease_keepalive(st.lease);
-  if (!ttl) {
+  st.phase = Phase::unregistered;
+  st.leader = false;
+  st.next_attempt = sent;
+  if (vouched(st)) {
+    // Every node promised not to move our jobs before our vouch runs out:
+    // register again and keep them.
+    log_warn("", fmt::format("cluster: our lease expired in etcd while we ran on failsafe; registering again with "
+                             "our {} jobs",
+                             st.running.size()));
+    return;
+  }
+  fence(self, "the lease expired in etcd");
+}
+
+void renewed(agent_ptr self, Clock::time_point sent, int64_t lease, int64_t ttl, const std::string& error) {
+  auto& st = self->state;
+  st.renewing = false;
+  if (lease != st.lease || (st.phase != Phase::registered && st.phase != Phase::leaving)) return;  // stale
+  if (ttl < 0) {
     st.next_attempt = sent + 200ms;
-    log_debug("", "cluster: lease renewal failed: " + ttl.error().message);
+    if (!st.renew_failing) log_warn("", "cluster: lease renewal failed: " + error);
+    st.renew_failing = true;
     return;
   }
-  if (*ttl == 0) {  // expired: every record of ours is gone
-    fence(self, "the lease expired in etcd");
-    st.phase = Phase::unregistered;
-    st.leader = false;
+  if (ttl == 0) {
+    lease_gone(self, sent);
     return;
   }
+  st.renew_failing = false;
   st.last_renewal = sent;
   ++st.lease_renewals;
   st.next_attempt = sent + renew_every(st);
   feed_guard(st);
+  end_failsafe(st, "etcd renews our lease again");
   if (st.fenced) {
     log_info("", "cluster: etcd answers again; the lease is still ours");
     st.fenced = false;
   }
+}
+
+void renew(agent_ptr self) {
+  auto& st = self->state;
+  if (st.renewing) return;
+  st.renewing = true;
+  auto sent = st.renew_sent = Clock::now();
+  int64_t lease = st.lease;
+  self->request(st.renewer, st.args.lease_ttl, renew_atom::value, lease)
+      .then([=](int64_t ttl, std::string& error) { renewed(self, sent, lease, ttl, error); },
+            [=](caf::error& e) { renewed(self, sent, lease, -1, caf::to_string(e)); });
+}
+
+// ---- failsafe: etcd unreachable, the nodes still reach each other ----------------
+
+// As leader while our renewals fail: ask every node we know alive whether it
+// reaches etcd; the control door vouches for all of them only if none does.
+void failsafe_round(agent_ptr self) {
+  auto& st = self->state;
+  auto now = Clock::now();
+  if (!st.leader || st.fenced || etcd_answers(st) || st.phase != Phase::registered || !st.door ||
+      st.round_in_flight || now < st.next_round)
+    return;
+  st.next_round = now + renew_every(st);
+  st.round_in_flight = true;
+  const auto& me = st.args.info.name;
+  std::vector<std::string> words = {"failsafe", "round", me, std::to_string(++st.round),
+                                    std::to_string(round_timeout(st).count())};
+  auto alive = st.view.alive();
+  alive[me] = st.args.info;  // we answer too
+  for (auto& [name, info] : alive) {
+    words.push_back(name);
+    words.push_back(info.address);
+  }
+  self->request(st.door, round_timeout(st) * 2, ControlRequest{st.token, std::move(words)})
+      .then(
+          [=](ControlReply& r) {
+            self->state.round_in_flight = false;
+            if (r.code != 0) log_debug("", "cluster: failsafe round: " + r.body);
+          },
+          [=](caf::error& e) {
+            self->state.round_in_flight = false;
+            log_debug("", "cluster: failsafe round: " + caf::to_string(e));
+          });
+}
+
+// Not the leader, and etcd does not answer us: ask the leader to renew our
+// lease (any holder of a lease id may renew it). A renewal through it counts
+// from when we asked, as our own would, so a node that reaches the leader
+// but not etcd keeps its jobs and holds its lease for real.
+void relay_renewal(agent_ptr self) {
+  auto& st = self->state;
+  auto now = Clock::now();
+  if (st.phase != Phase::registered || !st.renew_failing || st.leader || st.fenced || !st.door || st.relaying ||
+      now < st.next_relay)
+    return;
+  auto leader = st.view.alive().find(st.view.leader());
+  if (leader == st.view.alive().end() || leader->first == st.args.info.name) return;
+  st.relaying = true;
+  st.next_relay = now + renew_every(st);
+  int64_t lease = st.lease;
+  std::string name = leader->first;
+  std::vector<std::string> words = {"failsafe", "relay", leader->second.address, st.args.info.name, std::to_string(lease)};
+  self->request(st.door, st.args.lease_ttl, ControlRequest{st.token, std::move(words)})
+      .then(
+          [=](ControlReply& r) {
+            auto& st = self->state;
+            st.relaying = false;
+            json body = json::parse(r.body, nullptr, false);
+            if (r.code != 0 || !body.is_object() || !body["ttl"].is_number_integer()) {
+              log_debug("", "cluster: renewal through the leader failed: " + r.body);
+              return;
+            }
+            if (lease != st.lease || st.phase != Phase::registered) return;  // stale
+            if (body["ttl"].get<int64_t>() <= 0) {
+              lease_gone(self, now);
+              return;
+            }
+            ++st.lease_renewals;
+            if (now > st.last_renewal) {
+              st.last_renewal = now;
+              feed_guard(st);
+            }
+            if (!st.on_failsafe) {
+              st.on_failsafe = true;
+              log_warn("", fmt::format("cluster: etcd unreachable; our lease is renewed through leader {}", name));
+            }
+          },
+          [=](caf::error& e) {
+            self->state.relaying = false;
+            log_debug("", "cluster: renewal through the leader failed: " + caf::to_string(e));
+          });
+}
+
+ControlReply failsafe_answer(agent_ptr self, const std::string& verb, const std::string& leader, int64_t round) {
+  auto& st = self->state;
+  auto now = Clock::now();
+  if (verb == "ask") {
+    bool etcd = etcd_answers(st);
+    st.answers[leader] = agent_state::Answer{round, now, etcd};
+    // A "no" is a promise: while it holds we take no leadership and move no
+    // job, so nothing we do can start a job that a vouched node still runs.
+    if (!etcd) st.promise_until = std::max(st.promise_until, now + promise_for(st));
+    return control_ok(json{{"node", st.args.info.name}, {"etcd", etcd}});
+  }
+  if (verb == "vouch") {
+    auto a = st.answers.find(leader);
+    if (a == st.answers.end() || a->second.round != round || a->second.etcd)
+      return control_failure("refused", "not a round this node answered without etcd");
+    if (st.fenced || st.phase == Phase::left) return control_ok(json{{"vouched", false}});
+    if (a->second.at > st.vouched_at) {
+      st.vouched_at = a->second.at;
+      feed_guard(st);
+    }
+    if (!st.on_failsafe && st.vouched_at > st.last_renewal) {
+      st.on_failsafe = true;
+      log_warn("", fmt::format("cluster: etcd unreachable; running on failsafe with our {} jobs, vouched by leader {}",
+                               st.running.size(), leader));
+    }
+    return control_ok(json{{"vouched", true}});
+  }
+  return control_failure("bad_request", "usage: failsafe ask|vouch LEADER ROUND");
 }
 
 void leave_now(agent_ptr self) {
@@ -360,15 +613,25 @@ void on_tick(agent_ptr self) {
   }
   if (st.phase == Phase::registered || st.phase == Phase::leaving) {
     if (now >= st.next_attempt) renew(self);
-    if (!st.fenced && now - st.last_renewal >= fence_after(st))
-      fence(self, fmt::format("no lease renewal for {} ms",
-                              std::chrono::duration_cast<std::chrono::milliseconds>(now - st.last_renewal).count()));
-    if (!st.watch_up && now - st.watch_down_since > 2s && now - st.last_renewal < renew_every(st) * 2) {
+    if (!st.watch_up && !st.renew_failing && now - st.watch_down_since > 2s &&
+        now - st.last_renewal < renew_every(st) * 2) {
       st.watch_down_since = now;
       resync(self);  // etcd answers but the watch does not: replace it
     }
   }
+  // Unregistered with jobs: our lease expired while we ran on failsafe.
+  bool holds_jobs = st.phase == Phase::registered || st.phase == Phase::leaving ||
+                    (st.phase == Phase::unregistered && !st.running.empty());
+  now = Clock::now();
+  if (holds_jobs && !st.fenced && now - alive_since(st) >= fence_after(st)) {
+    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now - alive_since(st)).count();
+    fence(self, st.vouched_at > st.last_renewal
+                    ? fmt::format("neither a lease renewal nor a failsafe vouch for {} ms", ms)
+                    : fmt::format("no lease renewal for {} ms", ms));
+  }
   if (st.phase == Phase::leaving && (st.releasing.empty() || now >= st.leave_deadline)) leave_now(self);
+  failsafe_round(self);
+  relay_renewal(self);
   campaign(self);
   lead(self);
   reconcile(self);
@@ -443,6 +706,8 @@ node_agent_actor::behavior_type agent_impl(agent_ptr self, NodeAgentArgs args) {
   st.etcd = std::make_unique<etcd::Client>(st.args.endpoints,
                                            std::min<std::chrono::milliseconds>(1000ms, st.args.lease_ttl / 4));
   st.next_attempt = Clock::now();
+  st.renewer = self->spawn<caf::detached + caf::linked>(renewer_impl, st.args.endpoints,
+                                                        std::min<std::chrono::milliseconds>(1000ms, st.args.lease_ttl / 4));
   self->set_down_handler([=](caf::down_msg& dm) {
     if (dm.source == self->state.supervisor.address()) self->quit();
   });
@@ -524,6 +789,24 @@ node_agent_actor::behavior_type agent_impl(agent_ptr self, NodeAgentArgs args) {
         return write_key(self, false, st.keys.member(node), "forgot " + node);
       },
       [=](shutdown_atom, bool immediate) { begin_leave(self, immediate); },
+      [=](door_atom, control_actor door, const std::string& token) {
+        self->state.door = std::move(door);
+        self->state.token = token;
+      },
+      [=](failsafe_atom, const std::string& verb, const std::string& who, int64_t number) -> caf::result<ControlReply> {
+        if (verb != "renew") return failsafe_answer(self, verb, who, number);
+        // Node `who` cannot reach etcd: renew its lease `number` for it.
+        auto& st = self->state;
+        if (!etcd_answers(st)) return control_failure("failed", "this node does not reach etcd either");
+        auto promise = self->make_response_promise<ControlReply>();
+        self->request(st.renewer, st.args.lease_ttl, renew_atom::value, number)
+            .then(
+                [=](int64_t ttl, std::string& error) mutable {
+                  promise.deliver(ttl < 0 ? control_failure("failed", error) : control_ok(json{{"ttl", ttl}}));
+                },
+                [=](caf::error& e) mutable { promise.deliver(control_failure("failed", caf::to_string(e))); });
+        return promise;
+      },
   };
 }
 

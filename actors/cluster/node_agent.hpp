@@ -11,6 +11,10 @@
 //  - fences: when no renewal has succeeded for 3/4 of the lease, it kills
 //    every job at once, before etcd lets the lease expire and before the
 //    leader may place them elsewhere;
+//  - failsafe: while etcd does not answer but every node reaches the
+//    others, the leader vouches for every node in rounds over the control
+//    links, and a vouched node runs on; back with etcd, a node whose lease
+//    expired registers again and keeps its jobs (docs/cluster.md);
 //  - campaigns for the leader key and, as leader, writes the placements
 //    (src/cluster/placement.hpp) to etcd;
 //  - answers the whole-cluster questions and writes operators' changes

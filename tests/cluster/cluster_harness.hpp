@@ -54,11 +54,15 @@ class TestCluster {
     return dir_.write(name, yaml + extra);
   }
 
-  // Starts node `name`; file "" = joins without one.
-  Daemon& start(const std::string& name, const std::string& file, std::vector<std::string> extra = {}) {
+  // Starts node `name`; file "" = joins without one; `endpoints` "" = the
+  // fixture's etcd, else the --cluster value.
+  Daemon& start(const std::string& name, const std::string& file, std::vector<std::string> extra = {},
+                const std::string& endpoints = "") {
     if (!ports_.count(name)) ports_[name] = free_loopback_port();
     node_dirs_[name] = std::make_unique<ScratchDir>("node-" + name);
-    std::vector<std::string> args = {"--cluster", etcd_.endpoints(), "--node", name, "--lease-ttl", lease_ttl_};
+    std::vector<std::string> args = {"--cluster", endpoints.empty() ? etcd_.endpoints() : endpoints,
+                                     "--node",    name,
+                                     "--lease-ttl", lease_ttl_};
     args.insert(args.end(), extra.begin(), extra.end());
     nodes_[name] = std::make_unique<Daemon>(*node_dirs_[name], file, args, address(name));
     return *nodes_[name];

@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include "cluster_harness.hpp"
+#include "tcp_proxy.hpp"
 
 using namespace ffleet::test;
 
@@ -245,25 +246,172 @@ TEST_CASE("cluster: a frozen node (SIGSTOP) loses its jobs to the others, and it
   c.check_no_overlap();
 }
 
-TEST_CASE("cluster: etcd restarting within the fence margin stops and moves nothing, placements resume after",
-          "[cluster][outage]") {
-  TestCluster c("outage", "5s");
-  start_three(c, c.job_file("jobs.yaml", 6));
-  c.wait_running("n1", 6, all3);
-  auto before = c.status("n1");
-  c.etcd().stop();
-  c.etcd().start();  // keys and leases survive (same data dir)
-  REQUIRE(c.ctl("n2", {"apply", c.job_file("more.yaml", 7)}).code == 0);
-  c.wait_running("n1", 7, all3);
-  auto after = c.status("n1");
-  for (auto& b : before)
+namespace {
+
+// Waits until every node of `nodes` says in its log that it runs on failsafe.
+void wait_failsafe(TestCluster& c, const std::set<std::string>& nodes, size_t times = 1) {
+  for (auto& n : nodes) {
+    bool on = eventually([&] {
+      size_t seen = 0;
+      std::string log = c.node(n).log();
+      for (size_t at = log.find("running on failsafe"); at != std::string::npos;
+           at = log.find("running on failsafe", at + 1))
+        ++seen;
+      return seen >= times;
+    });
+    if (!on) FAIL(n << " never ran on failsafe; logs:\n" << c.logs());
+  }
+}
+
+// The leader as `via` sees it; "" while there is none or `via` does not answer.
+std::string leader_of(TestCluster& c, const std::string& via) {
+  auto rows = c.ctl(via, {"nodes", "--json"}).json();
+  if (rows.is_array())
+    for (auto& n : rows)
+      if (n.value("leader", false)) return n.value("name", "");
+  return "";
+}
+
+bool log_says(TestCluster& c, const std::string& node, const std::string& what) {
+  bool said = eventually([&] { return c.node(node).log().find(what) != std::string::npos; });
+  if (!said) FAIL(node << " never logged \"" << what << "\"; logs:\n" << c.logs());
+  return said;
+}
+
+// Every job of `before` (a status array) still runs with the same pid on the
+// same node, per `after`.
+void check_same_runs(const Json& before, const Json& after) {
+  for (auto& b : before) {
+    bool found = false;
     for (auto& a : after)
       if (a["id"] == b["id"]) {
         INFO(a["id"]);
+        found = true;
         CHECK(a["pid"] == b["pid"]);
         CHECK(a["node"] == b["node"]);
       }
+    CHECK(found);
+  }
+}
+
+void check_never_fenced(TestCluster& c) {
   for (auto& n : all3)
-    for (auto& e : c.node(n).events()) CHECK_FALSE((e["event"] == "node" && e["action"] == "fenced"));
+    for (auto& e : c.node(n).events()) {
+      INFO(n << " " << e.dump());
+      CHECK_FALSE((e["event"] == "node" && e["action"] == "fenced"));
+    }
+}
+
+// The children's own records: each of the first `jobs` jobs ran exactly
+// once (one pid, never restarted), and its run was still alive at `alive_at`.
+void check_one_unbroken_run(TestCluster& c, int jobs, std::chrono::steady_clock::time_point alive_at) {
+  long long alive_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(alive_at.time_since_epoch()).count();
+  std::map<std::string, std::vector<Run>> by_job;
+  for (auto& r : c.runs()) by_job[r.job].push_back(r);
+  for (int i = 0; i < jobs; ++i) {
+    std::string job = "job-" + std::to_string(i);
+    INFO(job);
+    REQUIRE(by_job[job].size() == 1);
+    CHECK(by_job[job][0].last_ns > alive_ns);
+  }
+}
+
+}  // namespace
+
+TEST_CASE("cluster: etcd down or frozen for 3x lease_ttl while the nodes reach each other stops no job, and the "
+          "nodes re-register and keep their jobs",
+          "[cluster][outage][failsafe]") {
+  TestCluster c("failsafe", "2s");
+  start_three(c, c.job_file("jobs.yaml", 6));
+  c.wait_running("n1", 6, all3);
+  // A deliberate outage: 6 s = 3 x lease_ttl, far beyond the 1.5 s after
+  // which a node without etcd and without failsafe fences. Returns when etcd
+  // is back; checks that every node ran on failsafe, that no job stopped or
+  // moved, and that a new job (`jobs` in all) is placed once etcd is back.
+  const auto outage = 6s;
+  auto ride_out = [&](const char* how, void (EtcdFixture::*down)(), void (EtcdFixture::*up)(), size_t round, int jobs,
+                      const std::function<void()>& after_up) {
+    auto before = c.status("n1");
+    (c.etcd().*down)();
+    auto down_at = std::chrono::steady_clock::now();
+    wait_failsafe(c, all3, round);
+    std::this_thread::sleep_for(outage - (std::chrono::steady_clock::now() - down_at));
+    WARN("etcd " << how << " for " << seconds_since(down_at) << " s");
+    (c.etcd().*up)();
+    auto back_at = std::chrono::steady_clock::now();
+    after_up();
+    REQUIRE(c.ctl("n2", {"apply", c.job_file("jobs.yaml", jobs)}).code == 0);
+    c.wait_running("n1", jobs, all3);
+    WARN("after etcd came back, a new job was placed and ran within " << seconds_since(back_at) << " s");
+    check_same_runs(before, c.status("n1"));
+    check_one_unbroken_run(c, jobs - 1, back_at);
+    check_never_fenced(c);
+  };
+
+  // 1. etcd killed and restarted on its data dir: the leases survive it.
+  ride_out("down (killed)", &EtcdFixture::stop, &EtcdFixture::start, 1, 7, [] {});
+
+  // 2. etcd frozen: it stays up, unreachable, and expires every lease once
+  // thawed. The nodes register again with new leases and claim their jobs again.
+  ride_out("frozen", &EtcdFixture::freeze, &EtcdFixture::thaw, 2, 8, [&] {
+    for (auto& n : all3) log_says(c, n, "registered again");
+  });
+  c.check_no_overlap();
+}
+
+TEST_CASE("cluster: etcd down and a node frozen: no node can be vouched for, every node fences, nothing runs twice",
+          "[cluster][outage][failsafe]") {
+  TestCluster c("failsafe-frozen", "2s");
+  start_three(c, c.job_file("jobs.yaml", 6));
+  c.wait_running("n1", 6, all3);
+  std::string victim = leader_of(c, "n1") == "n3" ? "n2" : "n3";
+  std::set<std::string> rest = all3;
+  rest.erase(victim);
+  c.etcd().stop();
+  wait_failsafe(c, all3);
+  c.node(victim).signal(SIGSTOP);
+  // The leader cannot hear the victim: no round vouches for anyone, so every
+  // node fences at its deadline (the victim through its guard).
+  for (auto& n : rest)
+    c.node(n).wait_event([](const Json& e) { return e["event"] == "node" && e["action"] == "fenced"; });
+  c.etcd().start();
+  // The others keep their leases (etcd kept them) and run their jobs again;
+  // the victim's lease runs out and its jobs move to them.
+  c.wait_running(*rest.begin(), 6, rest);
+  c.node(victim).signal(SIGCONT);
+  c.node(victim).wait_event([](const Json& e) { return e["event"] == "node" && e["action"] == "fenced"; });
+  auto gap = c.check_no_overlap();
+  WARN("smallest gap between two runs of one job: " << gap << " ms");
+}
+
+TEST_CASE("cluster: a node cut off from etcd alone keeps its jobs, its lease renewed through the leader",
+          "[cluster][outage][failsafe]") {
+  TestCluster c("failsafe-relay", "2s");
+  // n3 reaches etcd only through this relay; n1 and n2 directly, so one of
+  // them leads.
+  TcpProxy relay(free_loopback_port(), c.etcd().endpoint_list()[0].port);
+  c.start("n1", "");
+  c.start("n2", "");
+  REQUIRE(eventually([&] { return !leader_of(c, "n1").empty(); }));
+  c.start("n3", "", {}, "http://127.0.0.1:" + std::to_string(relay.port()));
+  REQUIRE(eventually([&] { return c.ctl("n1", {"nodes", "--json"}).json().size() == 3; }));
+  REQUIRE(c.ctl("n1", {"apply", c.job_file("jobs.yaml", 6)}).code == 0);
+  c.wait_running("n1", 6, all3);
+  auto before = c.status("n1");
+  relay.cut();
+  auto cut_at = std::chrono::steady_clock::now();
+  log_says(c, "n3", "renewed through leader");
+  // A deliberate cut of 6 s = 3 x lease_ttl: without the relay n3 would
+  // fence after 1.5 s and its lease expire after 2 s.
+  std::this_thread::sleep_for(6s - (std::chrono::steady_clock::now() - cut_at));
+  check_same_runs(before, c.status("n1"));
+  relay.heal();
+  auto healed_at = std::chrono::steady_clock::now();
+  log_says(c, "n3", "failsafe ends");
+  REQUIRE(c.ctl("n3", {"apply", c.job_file("jobs.yaml", 7)}).code == 0);
+  c.wait_running("n1", 7, all3);
+  check_same_runs(before, c.status("n1"));
+  check_one_unbroken_run(c, 6, healed_at);
+  check_never_fenced(c);
   c.check_no_overlap();
 }

@@ -100,6 +100,15 @@ class EtcdFixture {
     pid_ = -1;
   }
 
+  // Freezes etcd (SIGSTOP): it stays up but answers nobody, so its leases
+  // run out meanwhile and expire once it is thawed (SIGCONT).
+  void freeze() {
+    if (pid_ > 0) ::kill(pid_, SIGSTOP);
+  }
+  void thaw() {
+    if (pid_ > 0) ::kill(pid_, SIGCONT);
+  }
+
   std::string log_text() const {
     std::ifstream in(dir_ / "etcd.log");
     return std::string(std::istreambuf_iterator<char>(in), {});

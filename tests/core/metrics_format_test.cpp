@@ -58,7 +58,7 @@ TEST_CASE("metrics: sample values", "[metrics]") {
   CHECK(std::stod(format_sample_value(1.0 / 3)) == 1.0 / 3);  // round-trips
 }
 
-TEST_CASE("metrics: one state gauge per job and state, 1 for the current one, the label is id", "[metrics]") {
+TEST_CASE("metrics: one state gauge per job and state, 1 for the current one, and the label is id", "[metrics]") {
   auto a = job("cam-1", State::running);
   a.states.entered = {0, 3, 3, 0, 2, 0};
   a.order = Order::start;

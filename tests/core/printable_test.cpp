@@ -7,7 +7,7 @@
 
 using namespace ffleet;
 
-TEST_CASE("printable: newlines, escapes, DEL and C1 controls are written out, text, tabs and UTF-8 stay", "[printable]") {
+TEST_CASE("printable: newlines, escapes, DEL and C1 controls are written out, while text, tabs and UTF-8 stay", "[printable]") {
   CHECK(escape_controls("plain text\twith a tab, \xc3\xa9t\xc3\xa9") == "plain text\twith a tab, \xc3\xa9t\xc3\xa9");
   CHECK(escape_controls("a\nFORGED 2026-01-01 INFO fleet stopped") == "a\\nFORGED 2026-01-01 INFO fleet stopped");
   CHECK(escape_controls("\x1b[31mred\x1b[0m\r") == "\\x1b[31mred\\x1b[0m\\r");

@@ -55,7 +55,7 @@ Json alert(const std::string& name, Json labels, const std::string& summary) {
 
 }  // namespace
 
-TEST_CASE("prometheus: promtool check metrics accepts a live scrape, the shipped alerts fire for a job that gave up",
+TEST_CASE("prometheus: promtool check metrics accepts a live scrape, and the shipped alerts fire for a job that gave up",
           "[fleet][http][metrics][promtool]") {
   if (!tool_available("promtool", "prometheus")) return;
   ScratchDir dir("promtool");

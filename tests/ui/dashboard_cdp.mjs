@@ -109,26 +109,26 @@ try {
   await js(`${row}.querySelector('button[data-action="stop"]').click(); true`);
   const stopped = await until("the stopped job's row to leave running", () =>
     js(`${row}.dataset.state !== "running" && ${row}.dataset.state`));
-  await until("the row's order to become stop", () => js(`${row}.children[3].textContent === "stop"`));
+  await until("the row's order to become stop", () => js(`${row}.children[4].textContent === "stop"`));
   const eventsSeen = await js(`document.getElementById("events").textContent.includes(${JSON.stringify(stopId)})`);
   if (!eventsSeen) throw new Error("the event panel never showed the stopped job");
 
   // The stopped job's figures are not shown as live; its row says since when
   // it is in its state and how its run ended.
-  const cell = (r, n) => `${r}.children[${n}]`;  // 2: in state, 6-8: fps, speed, bitrate
+  const cell = (r, n) => `${r}.children[${n}]`;  // 1: node (cluster only), 3: in state, 7-9: fps, speed, bitrate
   const honest = await until("the stopped job's figures to be marked not live, with its exit", () => js(`(() => {
-    const figures = [6, 7, 8].map((n) => ${row}.children[n]);
+    const figures = [7, 8, 9].map((n) => ${row}.children[n]);
     const note = ${row}.querySelector(".note").textContent;
     if (!figures.every((td) => td.dataset.live === "0" && td.textContent === "-")) return false;
     if (!/(exit|signal) [0-9]+/.test(note)) return false;
-    const since = ${cell(row, 2)};
+    const since = ${cell(row, 3)};
     if (!since.textContent || !since.title.includes("since")) return false;
     return { note, in_state: since.textContent, tooltip: figures[0].title };
   })()`));
   const other = ids.find((id) => id !== stopId && rows.some(([j, st]) => j === id && st === "running"));
   const otherRow = `document.querySelector('tr[data-job=${JSON.stringify(other)}]')`;
   const live = await until("a running job's live figures and its sparkline scales", () => js(`(() => {
-    const fps = ${otherRow}.children[6];
+    const fps = ${otherRow}.children[7];
     const cpuScale = ${otherRow}.querySelector(".cpu .scale").textContent;
     const memScale = ${otherRow}.querySelector(".mem .scale").textContent;
     if (fps.dataset.live !== "1" || !/^[0-9.]+$/.test(fps.textContent)) return false;
