@@ -18,9 +18,10 @@ deps:
 	@bash scripts/install-deps.sh
 
 # Tools some tests drive (README, "For the tests only"): headless Chromium,
-# promtool, node and npm (kept when the machine has them: Debian's npm pulls hundreds of packages), python3's jsonschema.
+# promtool, node and npm (kept when the machine has them: Debian's npm pulls hundreds of packages), python3's jsonschema,
+# ip and nft (the cluster partition test's network namespaces).
 test-deps:
-	@bash scripts/install-deps.sh chromium prometheus python3-jsonschema python3-yaml \
+	@bash scripts/install-deps.sh chromium prometheus python3-jsonschema python3-yaml iproute2 nftables \
 	  $$(command -v npm >/dev/null || echo nodejs npm)
 
 $(BUILD)/build.ninja:

@@ -8,6 +8,7 @@
 #include "src/cluster/metrics_merge.hpp"
 #include "src/control/host_port.hpp"
 #include "src/control/token.hpp"
+#include "src/net/tcp_probe.hpp"
 #include "src/util/logging.hpp"
 
 namespace ffleet {
@@ -34,8 +35,41 @@ using cc_ptr = control_actor::stateful_pointer<cluster_control_state>;
 using Reply = caf::typed_response_promise<ControlReply>;
 using Words = std::vector<std::string>;
 
+// Asks the middleman to dial `address` (which has just answered a probe)
+// and calls `then` with the peer's control actor, or with null.
+template <class F>
+void dial_peer(cc_ptr self, const std::string& address, const HostPort& at, F then, std::chrono::milliseconds timeout) {
+  self->request(self->system().middleman().actor_handle(), timeout, caf::connect_atom::value, at.host, at.port)
+      .then(
+          [=](caf::node_id&, caf::strong_actor_ptr& ptr, std::set<std::string>& interface) mutable {
+            if (!ptr || !self->system().assignable<control_actor>(interface)) {
+              then(control_actor{});
+              return;
+            }
+            auto peer = caf::actor_cast<control_actor>(std::move(ptr));
+            self->monitor(peer);
+            self->state.peers[address] = peer;
+            then(peer);
+          },
+          [=](caf::error&) mutable { then(control_actor{}); });
+}
+
+// Answers once whether `target` accepts a TCP connection within `timeout`,
+// then quits. (It takes its values as arguments, not captures: CAF 0.17
+// dereferences a null pointer when it spawns a function actor without
+// arguments, which UBSan reports.)
+caf::behavior probe_impl(caf::event_based_actor* self, HostPort target, std::chrono::milliseconds timeout) {
+  return {[=](caf::connect_atom) {
+    self->quit();
+    return tcp_answers(target, timeout);
+  }};
+}
+
 // Calls `then` with the peer's control actor, or with null when it cannot be
-// reached within `timeout`.
+// reached within `timeout`. The middleman dials only an address that has
+// just answered a probe (src/net/tcp_probe.hpp says why: its dial blocks
+// every other one, for minutes when the address is cut off). The probe runs
+// on a thread of its own, which ends once it has answered.
 template <class F>
 void with_peer(cc_ptr self, const std::string& address, F then,
                std::chrono::milliseconds timeout = std::chrono::duration_cast<std::chrono::milliseconds>(connect_timeout)) {
@@ -49,18 +83,13 @@ void with_peer(cc_ptr self, const std::string& address, F then,
     then(control_actor{});
     return;
   }
-  self->request(self->system().middleman().actor_handle(), timeout, caf::connect_atom::value, at->host,
-                at->port)
+  HostPort target = *at;
+  auto probe = self->system().spawn<caf::detached>(probe_impl, target, timeout);
+  self->request(probe, timeout + 1s, caf::connect_atom::value)
       .then(
-          [=](caf::node_id&, caf::strong_actor_ptr& ptr, std::set<std::string>& interface) mutable {
-            if (!ptr || !self->system().assignable<control_actor>(interface)) {
-              then(control_actor{});
-              return;
-            }
-            auto peer = caf::actor_cast<control_actor>(std::move(ptr));
-            self->monitor(peer);
-            self->state.peers[address] = peer;
-            then(peer);
+          [=](bool answers) mutable {
+            if (answers) dial_peer(self, address, target, then, timeout);
+            else then(control_actor{});
           },
           [=](caf::error&) mutable { then(control_actor{}); });
 }

@@ -112,7 +112,12 @@ struct Guard {
   void add(pid_t pid, int pidfd) {
     std::lock_guard<std::mutex> lock(mu);
     children[pid] = pidfd;
-    if (expired) kill_group(pid, pidfd);
+    if (expired) kill_group(pid, pidfd);  // it fired while this one was starting
+  }
+
+  bool fired() {
+    std::lock_guard<std::mutex> lock(mu);
+    return expired;
   }
 
   void forget(pid_t pid) {
@@ -201,6 +206,12 @@ void spawn_one(int slot, const std::vector<char>& buf, size_t n, pid_t daemon) {
   req.env.assign(strings.begin() + 1 + h.args, strings.end() - 1);
   req.cwd = strings.back();
 
+  // Fenced: start nothing. A process killed right after its start has still
+  // run for a moment, while another node may already run the same job.
+  if (guard->fired()) {
+    reply(h.tag, -1, "fenced: this node lost its lease; no job starts until it renews it");
+    return;
+  }
   std::string path, error;
   if (!resolve_for_spawn(req.binary, path, error)) {
     reply(h.tag, -1, error);

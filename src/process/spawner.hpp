@@ -36,8 +36,9 @@
 //
 //   fence_until(deadline): from now on, if `deadline` passes without a newer
 //     fence_until, the guard SIGKILLs the process group of every job process
-//     it spawned that the daemon has not yet reaped (and any it spawns later,
-//     until the next fence_until or fence_release).
+//     it spawned that the daemon has not yet reaped, and refuses to spawn
+//     (the request fails) until the next fence_until or fence_release; a
+//     request already under way when it fires is killed as it starts.
 //   fence_release(): disarm. Single-node mode never arms it.
 //
 // The guard acts even when the daemon is frozen (SIGSTOP, a long pause): it

@@ -15,6 +15,7 @@
 #include "etcd_fixture.hpp"
 #include "fleet/control_helpers.hpp"
 #include "fleet/daemon.hpp"
+#include "netns_lab.hpp"
 
 namespace ffleet::test {
 
@@ -31,12 +32,17 @@ struct Run {
   long long start_ns = 0, last_ns = 0;
 };
 
+// On loopback by default. Given a NetnsLab (which must outlive it), etcd runs
+// in the lab's hub, each node in its own namespace on its lab address, with a
+// control token (the daemon refuses to listen off loopback without one), and
+// the test's ctl calls go out from the hub.
 class TestCluster {
  public:
-  explicit TestCluster(const std::string& name, std::string lease_ttl = "2s")
-      : dir_(name), lease_ttl_(std::move(lease_ttl)) {
+  explicit TestCluster(const std::string& name, std::string lease_ttl = "2s", const NetnsLab* lab = nullptr)
+      : lab_(lab), etcd_(etcd_where(lab)), dir_(name), lease_ttl_(std::move(lease_ttl)) {
     records_ = dir_.file("records");
     std::filesystem::create_directories(records_);
+    if (lab_) token_file_ = dir_.write("token", "partition-test-token\n");
   }
 
   ~TestCluster() {
@@ -58,13 +64,15 @@ class TestCluster {
   // fixture's etcd, else the --cluster value.
   Daemon& start(const std::string& name, const std::string& file, std::vector<std::string> extra = {},
                 const std::string& endpoints = "") {
-    if (!ports_.count(name)) ports_[name] = free_loopback_port();
+    if (!ports_.count(name)) ports_[name] = lab_ ? NetnsLab::control_port : free_loopback_port();
     node_dirs_[name] = std::make_unique<ScratchDir>("node-" + name);
     std::vector<std::string> args = {"--cluster", endpoints.empty() ? etcd_.endpoints() : endpoints,
                                      "--node",    name,
                                      "--lease-ttl", lease_ttl_};
+    if (lab_) args.insert(args.end(), {"--token-file", token_file_});
     args.insert(args.end(), extra.begin(), extra.end());
-    nodes_[name] = std::make_unique<Daemon>(*node_dirs_[name], file, args, address(name));
+    nodes_[name] = std::make_unique<Daemon>(*node_dirs_[name], file, args, address(name),
+                                            lab_ ? lab_->exec_in(lab_->netns(name)) : std::vector<std::string>{});
     return *nodes_[name];
   }
 
@@ -79,7 +87,9 @@ class TestCluster {
   }
 
   Daemon& node(const std::string& name) { return *nodes_.at(name); }
-  std::string address(const std::string& name) { return "127.0.0.1:" + std::to_string(ports_.at(name)); }
+  std::string address(const std::string& name) {
+    return (lab_ ? lab_->ip(name) : "127.0.0.1") + ":" + std::to_string(ports_.at(name));
+  }
 
   // SIGKILL and reap, as a crash.
   void kill(const std::string& name) {
@@ -90,7 +100,11 @@ class TestCluster {
   CtlResult ctl(const std::string& via, const std::vector<std::string>& words) {
     // Bounded: a ctl that hangs must not eat the whole wait (seen rarely right
     // after a peer died: a status fan-out whose reply never came; see docs/cluster.md).
-    std::string cmd = "timeout 20 " + std::string(FFLEET_BINARY) + " ctl --connect " + address(via);
+    std::string cmd = "timeout 20 ";
+    if (lab_)
+      for (auto& w : lab_->exec_in(lab_->hub())) cmd += w + " ";
+    cmd += std::string(FFLEET_BINARY) + " ctl --connect " + address(via);
+    if (lab_) cmd += " --token-file " + token_file_;
     for (auto& w : words) cmd += " '" + w + "'";
     cmd += " 2>&1";
     CtlResult r;
@@ -206,6 +220,14 @@ class TestCluster {
   }
 
  private:
+  static EtcdFixture::Where etcd_where(const NetnsLab* lab) {
+    if (!lab) return {};
+    std::string hub = lab->hub();
+    return {lab->hub_ip(), lab->exec_in(hub), [hub](const std::function<void()>& fn) { in_netns(hub, fn); }};
+  }
+
+  const NetnsLab* lab_;
+  std::string token_file_;
   EtcdFixture etcd_;
   ScratchDir dir_;
   std::string lease_ttl_;
@@ -214,5 +236,19 @@ class TestCluster {
   std::map<std::string, std::unique_ptr<ScratchDir>> node_dirs_;
   std::map<std::string, std::unique_ptr<Daemon>> nodes_;
 };
+
+inline const std::set<std::string> all3 = {"n1", "n2", "n3"};
+
+// Three nodes that have all registered before the file is applied, so each
+// gets its share whatever the machine's load.
+inline void start_three(TestCluster& c, const std::string& file) {
+  for (auto& n : all3) c.start(n, "");
+  REQUIRE(eventually([&] { return c.ctl("n1", {"nodes", "--json"}).json().size() == 3; }));
+  REQUIRE(c.ctl("n1", {"apply", file}).code == 0);
+}
+
+inline double seconds_since(std::chrono::steady_clock::time_point t) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
+}
 
 }  // namespace ffleet::test

@@ -8,24 +8,6 @@
 
 using namespace ffleet::test;
 
-namespace {
-
-const std::set<std::string> all3 = {"n1", "n2", "n3"};
-
-// Three nodes that have all registered before the file is applied, so each
-// gets its share whatever the machine's load.
-void start_three(TestCluster& c, const std::string& file) {
-  for (auto& n : all3) c.start(n, "");
-  REQUIRE(eventually([&] { return c.ctl("n1", {"nodes", "--json"}).json().size() == 3; }));
-  REQUIRE(c.ctl("n1", {"apply", file}).code == 0);
-}
-
-double seconds_since(std::chrono::steady_clock::time_point t) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
-}
-
-}  // namespace
-
 TEST_CASE("cluster: 9 jobs spread 3/3/3 over 3 nodes, each on exactly one node, the same view from every node",
           "[cluster][spread]") {
   TestCluster c("spread");

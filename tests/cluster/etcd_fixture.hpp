@@ -16,6 +16,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -42,12 +43,26 @@ inline int free_loopback_port() {
 
 class EtcdFixture {
  public:
-  EtcdFixture() {
+  EtcdFixture() : EtcdFixture(Where{}) {}
+
+  // Where etcd runs: on the host's loopback (the default), or inside a
+  // network namespace the test made (`netns`, e.g. tests/cluster/netns_lab.hpp),
+  // listening on `host` there, where the namespace is fresh and etcd's usual
+  // ports are free. `run_inside` runs a function on a thread inside that
+  // namespace, so the fixture can see whether etcd answers.
+  struct Where {
+    std::string host = "127.0.0.1";
+    std::vector<std::string> exec_prefix;  // e.g. {"/usr/sbin/ip", "netns", "exec", NS}
+    std::function<void(const std::function<void()>&)> run_inside;
+  };
+
+  explicit EtcdFixture(Where where) : where_(std::move(where)) {
     dir_ = std::filesystem::temp_directory_path() /
            ("ffleet-etcd-" + std::to_string(::getpid()) + "-" + std::to_string(std::rand()));
     std::filesystem::create_directories(dir_);
-    client_port_ = free_loopback_port();
-    peer_port_ = free_loopback_port();
+    bool own_namespace = !where_.exec_prefix.empty();
+    client_port_ = own_namespace ? 2379 : free_loopback_port();
+    peer_port_ = own_namespace ? 2380 : free_loopback_port();
     start();
   }
 
@@ -58,16 +73,17 @@ class EtcdFixture {
   }
 
   // e.g. "http://127.0.0.1:40123", what --cluster takes.
-  std::string endpoints() const { return "http://127.0.0.1:" + std::to_string(client_port_); }
-  std::vector<etcd::Endpoint> endpoint_list() const { return {etcd::Endpoint{"127.0.0.1", client_port_}}; }
+  std::string endpoints() const { return "http://" + where_.host + ":" + std::to_string(client_port_); }
+  std::vector<etcd::Endpoint> endpoint_list() const { return {etcd::Endpoint{where_.host, client_port_}}; }
   bool running() const { return pid_ > 0; }
 
   // Starts etcd (again, on the same data and ports) and waits until it answers.
   void start() {
     if (pid_ > 0) return;
-    std::string client = "http://127.0.0.1:" + std::to_string(client_port_);
-    std::string peer = "http://127.0.0.1:" + std::to_string(peer_port_);
-    std::vector<std::string> args = {"etcd",
+    std::string client = endpoints();
+    std::string peer = "http://" + where_.host + ":" + std::to_string(peer_port_);
+    std::vector<std::string> args = where_.exec_prefix;
+    args.insert(args.end(), {"etcd",
                                      "--name", "test",
                                      "--data-dir", (dir_ / "data").string(),
                                      "--listen-client-urls", client,
@@ -75,7 +91,7 @@ class EtcdFixture {
                                      "--listen-peer-urls", peer,
                                      "--initial-advertise-peer-urls", peer,
                                      "--initial-cluster", "test=" + peer,
-                                     "--log-level", "warn"};
+                                     "--log-level", "warn"});
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);
@@ -84,11 +100,16 @@ class EtcdFixture {
     posix_spawn_file_actions_init(&fa);
     posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
     posix_spawn_file_actions_addopen(&fa, 2, log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-    int rc = posix_spawnp(&pid_, "etcd", &fa, nullptr, argv.data(), environ);
+    int rc = posix_spawnp(&pid_, argv[0], &fa, nullptr, argv.data(), environ);
     posix_spawn_file_actions_destroy(&fa);
     REQUIRE(rc == 0);
-    etcd::Client probe(endpoint_list(), std::chrono::milliseconds(500));
-    bool up = eventually([&] { return probe.range("ffleet-fixture-probe").ok(); }, std::chrono::seconds(30));
+    bool up = false;
+    auto probe = [&] {
+      etcd::Client client(endpoint_list(), std::chrono::milliseconds(500));
+      up = eventually([&] { return client.range("ffleet-fixture-probe").ok(); }, std::chrono::seconds(30));
+    };
+    if (where_.run_inside) where_.run_inside(probe);
+    else probe();
     if (!up) FAIL("etcd did not come up; its log:\n" << log_text());
   }
 
@@ -115,6 +136,7 @@ class EtcdFixture {
   }
 
  private:
+  Where where_;
   std::filesystem::path dir_;
   int client_port_ = 0, peer_port_ = 0;
   pid_t pid_ = -1;

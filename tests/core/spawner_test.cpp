@@ -220,24 +220,35 @@ TEST_CASE("spawner: a released fence kills nothing", "[spawner][fence]") {
   for (pid_t p : pids) CHECK_FALSE(process_gone(p));
 }
 
-TEST_CASE("spawner: a fence that expired also kills jobs spawned afterwards, until renewed", "[spawner][fence]") {
+TEST_CASE("spawner: a fence that expired refuses new jobs (kills one already under way), until renewed",
+          "[spawner][fence]") {
   auto h = SpawnHelper::start();
   REQUIRE(h);
   h->fence_until(std::chrono::steady_clock::now());  // already over
-  auto r = h->spawn({helper("helper_ignoresigint"), {}, {}, {}});
-  REQUIRE(r.child);
-  siginfo_t info{};
-  REQUIRE(waitid(P_PID, static_cast<id_t>(r.child->pid), &info, WEXITED) == 0);
-  CHECK(info.si_status == SIGKILL);
-  close(r.child->pidfd);
-  close(r.child->stderr_fd);
+  // A spawn that reaches the helper before its guard has fired starts and
+  // is killed; once it has fired, a spawn fails with the reason.
+  std::string refusal;
+  CHECK(eventually([&] {
+    auto r = h->spawn({helper("helper_ignoresigint"), {}, {}, {}});
+    if (!r.child) {
+      refusal = r.error;
+      return true;
+    }
+    siginfo_t info{};
+    REQUIRE(waitid(P_PID, static_cast<id_t>(r.child->pid), &info, WEXITED) == 0);
+    CHECK(info.si_status == SIGKILL);
+    close(r.child->pidfd);
+    close(r.child->stderr_fd);
+    return false;
+  }));
+  CHECK(refusal.find("fenced") != std::string::npos);
 
   // Renewed: the guard reads the renewal on a socket of its own, so a spawn
-  // may still overtake it; soon every new job runs to its own end.
+  // may still overtake it (and be refused); soon every new job runs to its own end.
   h->fence_until(std::chrono::steady_clock::now() + 3600s);
   CHECK(eventually([&] {
     auto again = h->spawn({helper("helper_lines"), {"1", "0"}, {}, {}});
-    REQUIRE(again.child);
+    if (!again.child) return false;
     siginfo_t end{};
     REQUIRE(waitid(P_PID, static_cast<id_t>(again.child->pid), &end, WEXITED) == 0);
     close(again.child->pidfd);

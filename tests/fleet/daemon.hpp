@@ -72,12 +72,15 @@ inline pid_t spawn_to_files(std::vector<std::string> args, const std::string& ou
 class Daemon {
  public:
   // control: the --control address ("" = off; "127.0.0.1:0" = any free port,
-  // which the daemon logs as "control: listening on HOST:PORT").
+  // which the daemon logs as "control: listening on HOST:PORT"). exec_prefix:
+  // words that run the daemon elsewhere and then exec it, so that pid() is
+  // the daemon's (e.g. `ip netns exec NS`: in a network namespace).
   Daemon(const ScratchDir& dir, const std::string& job_file, std::vector<std::string> extra = {},
-         std::string control = "")
+         std::string control = "", std::vector<std::string> exec_prefix = {})
       : events_path_(dir.file("events.jsonl")), log_path_(dir.file("daemon.log")) {
-    std::vector<std::string> args = {FFLEET_BINARY, "run", job_file, "--events", events_path_,
-                                     "--control", control, "--coalesce-ms", "20", "--sample-ms", "200"};
+    std::vector<std::string> args = std::move(exec_prefix);
+    args.insert(args.end(), {FFLEET_BINARY, "run", job_file, "--events", events_path_, "--control", control,
+                             "--coalesce-ms", "20", "--sample-ms", "200"});
     args.insert(args.end(), extra.begin(), extra.end());
     pid_ = spawn_to_files(std::move(args), "/dev/null", log_path_);
   }
