@@ -13,9 +13,10 @@
 // user or moved into a cgroup. With a namespace per node the cut is simply
 // "drop everything but loopback" inside that one namespace, in both
 // directions, as if its cable were pulled: packets vanish, connections are
-// not refused (the case where a daemon can block on a link that never
-// answers). Healing deletes that rule; the TCP connections that outlived the
-// cut may resume.
+// not refused, so a dial to the cut node hangs instead of failing at once
+// (that is how the test found the blocking dial src/net/tcp_probe.hpp
+// explains). Healing deletes that rule; the TCP connections that outlived
+// the cut may resume.
 //
 // The addresses exist only inside these namespaces; the test reaches the
 // daemons through `ip netns exec HUB ...`. Names carry the test's pid, and

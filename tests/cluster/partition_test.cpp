@@ -77,15 +77,24 @@ void cut_off_and_heal(const std::string& name, bool cut_the_leader) {
   if (std::regex_search(victim_log, fence_line, std::regex(R"(fencing, every job is killed: ([^\n]*))")))
     WARN("the cut node's agent fenced: " << fence_line[1] << " (lease 2000 ms; its guard fires at 1750 ms)");
   CHECK(eventually([&] { return state_of(c, via, victim) == "down"; }));
+  auto is_victim = [&](const std::string& action) {
+    return [&victim, action](const Json& e) { return is_node_event(e, action) && e["node"] == victim; };
+  };
+  c.node(via).wait_event(is_victim("lost"));
+  auto moved_event = c.node(via).wait_event([](const Json& e) { return e["event"] == "placed" && e["reason"] == "failover"; });
+  CHECK(moved_event["from"] == victim);
   if (cut_the_leader) CHECK(eventually([&] { return rest.count(leader_of(c, via)) == 1; }));
   CHECK(c.node(victim).running());  // cut off, not dead
 
   // The heal: it rejoins empty, and nothing moves back.
   auto placed = node_and_pid(c, via);
   REQUIRE(placed.size() == 6);
+  size_t joined_before = 0;
+  for (auto& e : c.node(via).events()) joined_before += is_victim("joined")(e) ? 1 : 0;
   lab.heal(victim);
   bool ready = eventually([&] { return state_of(c, via, victim) == "ready"; }, 60s);
   if (!ready) FAIL("the healed node did not rejoin; logs:\n" << c.logs());
+  c.node(via).wait_count(is_victim("joined"), joined_before + 1);
   // The same whole-cluster view from the healed node, once its links are back.
   bool same_view = eventually([&] { return node_and_pid(c, victim) == placed; }, 60s);
   if (!same_view) FAIL("the healed node's view differs; logs:\n" << c.logs());
