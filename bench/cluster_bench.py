@@ -5,12 +5,16 @@
   failover   p50/max seconds from SIGKILL of a node to all of its jobs
              running again on the others, over --tries kills
   place      seconds from `ctl apply` of --place-jobs jobs to all running
+  steady     CPU and RSS of the leader and the other nodes at that size
+  apply      seconds for an apply that changes 10 % of them
+  single     CPU and RSS of one plain daemon with a third of them
   outage     etcd frozen (SIGSTOP: up but unreachable, so it expires every
              lease once thawed) for --outage seconds: how many jobs kept
              their process, how many nodes fenced, and how long after etcd's
              return a newly applied job runs (failsafe, docs/cluster.md)
 
-usage: cluster_bench.py BUILD_DIR [--ttl 2s] [--tries 20] [--jobs 30] [--place-jobs 3000] [--outage 60]
+usage: cluster_bench.py BUILD_DIR [--ttl 2s] [--tries 20] [--jobs 30] [--place-jobs 3000] [--steady 30]
+                        [--outage 60] [--skip-failover] [--outage 60]
 """
 import argparse, json, os, shutil, signal, socket, subprocess, statistics, sys, tempfile, time
 
@@ -90,12 +94,58 @@ class Cluster:
         self.etcd.wait()
 
 
-def job_file(path, n):
+def job_file(path, n, changed=()):
+    """n sleep jobs job-0..; the jobs in `changed` sleep a different time (a changed definition)."""
     with open(path, "w") as f:
         f.write("version: 1\ndefaults:\n  binary: sleep\n  args: [\"100000\"]\n  stop_timeout: 1s\njobs:\n")
         for i in range(n):
             f.write(f"  - id: job-{i}\n")
+            if i in changed:
+                f.write("    args: [\"100001\"]\n")
     return path
+
+
+def cpu_seconds(pid):
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def rss_mib(pid):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def usage(pids, seconds):
+    """CPU (% of one core) over `seconds` and RSS at the end, for each name -> pid."""
+    before = {n: cpu_seconds(p) for n, p in pids.items()}
+    time.sleep(seconds)  # the measuring interval
+    return {n: (100 * (cpu_seconds(p) - before[n]) / seconds, rss_mib(p)) for n, p in pids.items()}
+
+
+def bench_single(ffleet, jobs, seconds):
+    """The single-node daemon with the same sleep jobs: the figure the cluster is compared with."""
+    workdir = tempfile.mkdtemp(prefix="ffleet-bench-single-")
+    port = free_port()
+    d = subprocess.Popen([ffleet, "run", job_file(os.path.join(workdir, "jobs.yaml"), jobs), "--control",
+                          f"127.0.0.1:{port}", "--log-level", "warn"], stdout=subprocess.DEVNULL,
+                         stderr=open(os.path.join(workdir, "d.log"), "w"))
+    try:
+        def all_running():
+            r = subprocess.run([ffleet, "ctl", "--connect", f"127.0.0.1:{port}", "status", "--json"],
+                               capture_output=True, text=True)
+            return r.returncode == 0 and sum(1 for s in json.loads(r.stdout) if s["state"] == "running") == jobs
+        assert Cluster.wait(all_running, 300, 0.5), "the single node did not start its jobs"
+        time.sleep(5)  # let start-up settle; steady state is what we compare
+        cpu, rss = usage({"single": d.pid}, seconds)["single"]
+        print(f"single    one node, {jobs} jobs, steady {seconds} s: CPU {cpu:.2f} % of a core, RSS {rss:.1f} MiB")
+    finally:
+        d.kill()
+        d.wait()
+        shutil.rmtree(workdir, ignore_errors=True)
 
 
 def bench_failover(ffleet, ttl, tries, jobs):
@@ -126,7 +176,7 @@ def bench_failover(ffleet, ttl, tries, jobs):
         shutil.rmtree(workdir, ignore_errors=True)
 
 
-def bench_place(ffleet, ttl, jobs):
+def bench_place(ffleet, ttl, jobs, steady):
     workdir = tempfile.mkdtemp(prefix="ffleet-bench-place-")
     c = Cluster(ffleet, ttl, workdir)
     try:
@@ -144,6 +194,29 @@ def bench_place(ffleet, ttl, jobs):
             counts[node] = counts.get(node, 0) + 1
         print(f"place     {jobs} jobs on 3 nodes: all running after {elapsed:.1f} s ({'ok' if ok else 'TIMED OUT'}), "
               f"per node {dict(sorted(counts.items()))}")
+        if not ok:
+            return
+        time.sleep(5)  # let start-up settle; steady state is what we measure
+        leader = c.leader("n1")
+        for name, (cpu, rss) in sorted(usage({n: p.pid for n, p in c.nodes.items()}, steady).items()):
+            role = "leader" if name == leader else "node  "
+            print(f"steady    {role} {name}: {counts.get(name, 0)} jobs, CPU {cpu:.2f} % of a core, RSS {rss:.1f} MiB "
+                  f"over {steady} s")
+        # An apply that changes 10 %: those restart with the new definition, the rest keep their process.
+        before = {s["id"]: s["pid"] for s in c.json("n1", "status")}
+        changed = set(range(0, jobs, 10))
+        path = job_file(os.path.join(workdir, "changed.yaml"), jobs, changed)
+        t0 = time.monotonic()
+        assert c.ctl("n1", "apply", path)[0] == 0
+        def settled():
+            now = {s["id"]: s["pid"] for s in c.json("n1", "status") or [] if s["state"] == "running"}
+            return len(now) == jobs and all(now[f"job-{i}"] != before[f"job-{i}"] for i in changed)
+        ok = c.wait(settled, 300, 0.5)
+        elapsed = time.monotonic() - t0
+        after = {s["id"]: s["pid"] for s in c.json("n1", "status")}
+        kept = sum(1 for i in range(jobs) if i not in changed and after.get(f"job-{i}") == before[f"job-{i}"])
+        print(f"apply     {len(changed)} of {jobs} jobs changed: all running again after {elapsed:.1f} s "
+              f"({'ok' if ok else 'TIMED OUT'}); {kept}/{jobs - len(changed)} unchanged jobs kept their process")
     finally:
         c.stop()
         shutil.rmtree(workdir, ignore_errors=True)
@@ -183,13 +256,17 @@ def main():
     ap.add_argument("--jobs", type=int, default=30)
     ap.add_argument("--place-jobs", type=int, default=3000)
     ap.add_argument("--outage", type=float, default=60, help="seconds; 0 = skip")
+    ap.add_argument("--steady", type=int, default=30, help="seconds of CPU/RSS measurement at --place-jobs")
+    ap.add_argument("--skip-failover", action="store_true")
     a = ap.parse_args()
     ffleet = os.path.join(a.build, "app", "ffleet")
     if a.outage > 0:
         bench_outage(ffleet, a.ttl, a.jobs, a.outage)
-    bench_failover(ffleet, a.ttl, a.tries, a.jobs)
+    if not a.skip_failover:
+        bench_failover(ffleet, a.ttl, a.tries, a.jobs)
     if a.place_jobs > 0:
-        bench_place(ffleet, a.ttl, a.place_jobs)
+        bench_place(ffleet, a.ttl, a.place_jobs, a.steady)
+        bench_single(ffleet, a.place_jobs // 3, a.steady)
 
 
 if __name__ == "__main__":

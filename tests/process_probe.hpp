@@ -18,12 +18,26 @@ namespace ffleet::test {
 // The path of a helper program the tests supervise (tests/helpers/).
 inline std::string helper(const std::string& name) { return std::string(FFLEET_TEST_HELPERS) + "/" + name; }
 
+// The text of /proc/PID/NAME, "" when the process is gone. Plain read(2):
+// a process reaped while it is read makes the read fail with ESRCH, on which
+// an ifstream throws.
+inline std::string proc_text(pid_t pid, const std::string& name) {
+  int fd = ::open(("/proc/" + std::to_string(pid) + "/" + name).c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return "";
+  std::string text;
+  char buf[4096];
+  ssize_t n;
+  while ((n = ::read(fd, buf, sizeof buf)) > 0) text.append(buf, static_cast<size_t>(n));
+  ::close(fd);
+  return n < 0 ? "" : text;
+}
+
 // Gone, or a zombie waiting for a parent that is not us (PID 1 in a
 // container may not reap).
 inline bool process_gone(pid_t pid) {
   if (::kill(pid, 0) != 0) return errno == ESRCH;
-  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
-  std::string all((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+  std::string all = proc_text(pid, "stat");
+  if (all.empty()) return ::kill(pid, 0) != 0 && errno == ESRCH;  // reaped meanwhile
   auto close_paren = all.rfind(')');
   return close_paren != std::string::npos && all.compare(close_paren, 3, ") Z") == 0;
 }
@@ -31,11 +45,10 @@ inline bool process_gone(pid_t pid) {
 // Whether `pid` has set `signo` to be ignored (its SigIgn mask in /proc):
 // how a test knows a helper is past its signal set-up.
 inline bool ignores_signal(pid_t pid, int signo) {
-  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
-  std::string line;
-  while (std::getline(status, line))
-    if (line.rfind("SigIgn:", 0) == 0) return (std::stoull(line.substr(7), nullptr, 16) >> (signo - 1)) & 1;
-  return false;
+  std::string status = proc_text(pid, "status");
+  auto at = status.find("\nSigIgn:");
+  if (at == std::string::npos) return false;
+  return (std::stoull(status.substr(at + 8), nullptr, 16) >> (signo - 1)) & 1;
 }
 
 // The fds this process holds now.
