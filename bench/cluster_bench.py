@@ -16,7 +16,7 @@
 usage: cluster_bench.py BUILD_DIR [--ttl 2s] [--tries 20] [--jobs 30] [--place-jobs 3000] [--steady 30]
                         [--outage 60] [--skip-failover] [--outage 60]
 """
-import argparse, json, os, shutil, signal, socket, subprocess, statistics, sys, tempfile, time
+import argparse, contextlib, json, os, shutil, signal, socket, subprocess, statistics, sys, tempfile, time
 
 
 def free_port():
@@ -94,6 +94,18 @@ class Cluster:
         self.etcd.wait()
 
 
+@contextlib.contextmanager
+def cluster(ffleet, ttl, name):
+    """A private etcd in a temp folder; its daemons and etcd are killed and the folder removed at the end."""
+    workdir = tempfile.mkdtemp(prefix=f"ffleet-bench-{name}-")
+    c = Cluster(ffleet, ttl, workdir)
+    try:
+        yield c
+    finally:
+        c.stop()
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
 def job_file(path, n, changed=()):
     """n sleep jobs job-0..; the jobs in `changed` sleep a different time (a changed definition)."""
     with open(path, "w") as f:
@@ -149,9 +161,7 @@ def bench_single(ffleet, jobs, seconds):
 
 
 def bench_failover(ffleet, ttl, tries, jobs):
-    workdir = tempfile.mkdtemp(prefix="ffleet-bench-failover-")
-    c = Cluster(ffleet, ttl, workdir)
-    try:
+    with cluster(ffleet, ttl, "failover") as c:
         c.start_three_with(jobs)
         times = []
         for _ in range(tries):
@@ -171,15 +181,11 @@ def bench_failover(ffleet, ttl, tries, jobs):
                                       for n in c.json(survivor, "nodes") or []), 30)
         print(f"failover  lease_ttl {ttl}: {tries} kills of a node with ~{jobs // 3} of {jobs} jobs: "
               f"p50 {statistics.median(times):.2f} s, max {max(times):.2f} s, min {min(times):.2f} s")
-    finally:
-        c.stop()
-        shutil.rmtree(workdir, ignore_errors=True)
 
 
 def bench_place(ffleet, ttl, jobs, steady):
-    workdir = tempfile.mkdtemp(prefix="ffleet-bench-place-")
-    c = Cluster(ffleet, ttl, workdir)
-    try:
+    with cluster(ffleet, ttl, "place") as c:
+        workdir = c.dir
         for n in ("n1", "n2", "n3"):
             c.start(n)
         assert c.wait(lambda: len(c.json("n1", "nodes") or []) == 3, 30)
@@ -217,15 +223,11 @@ def bench_place(ffleet, ttl, jobs, steady):
         kept = sum(1 for i in range(jobs) if i not in changed and after.get(f"job-{i}") == before[f"job-{i}"])
         print(f"apply     {len(changed)} of {jobs} jobs changed: all running again after {elapsed:.1f} s "
               f"({'ok' if ok else 'TIMED OUT'}); {kept}/{jobs - len(changed)} unchanged jobs kept their process")
-    finally:
-        c.stop()
-        shutil.rmtree(workdir, ignore_errors=True)
 
 
 def bench_outage(ffleet, ttl, jobs, outage):
-    workdir = tempfile.mkdtemp(prefix="ffleet-bench-outage-")
-    c = Cluster(ffleet, ttl, workdir)
-    try:
+    with cluster(ffleet, ttl, "outage") as c:
+        workdir = c.dir
         c.start_three_with(jobs)
         pids = {s["id"]: s["pid"] for s in c.json("n1", "status")}
         c.etcd.send_signal(signal.SIGSTOP)
@@ -243,12 +245,10 @@ def bench_outage(ffleet, ttl, jobs, outage):
         print(f"outage    etcd frozen {frozen:.1f} s, lease_ttl {ttl}, {jobs} jobs on 3 nodes: {kept}/{jobs} kept "
               f"their process, {fenced} fencings; a new job ran {back:.1f} s after etcd's return "
               f"({'ok' if ok else 'TIMED OUT'})")
-    finally:
-        c.stop()
-        shutil.rmtree(workdir, ignore_errors=True)
 
 
 def main():
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # so the clusters' cleanup runs
     ap = argparse.ArgumentParser()
     ap.add_argument("build")
     ap.add_argument("--ttl", default="2s")
