@@ -29,6 +29,7 @@ namespace ffleet {
 
 using renew_atom = caf::atom_constant<caf::atom("renew")>;  // the agent's own timer: renew, fence, lead
 using watch_atom = caf::atom_constant<caf::atom("watch")>;
+using plan_atom = caf::atom_constant<caf::atom("plan")>;  // the view changed: campaign, lead, reconcile once
 using link_atom = caf::atom_constant<caf::atom("link")>;
 using snapshot_atom = caf::atom_constant<caf::atom("snapshot")>;
 using drain_atom = caf::atom_constant<caf::atom("drain")>;
@@ -71,6 +72,7 @@ using node_agent_actor = caf::typed_actor<
     caf::reacts_to<start_atom, supervisor_actor>,  // the supervisor to drive; nothing happens before it
     caf::reacts_to<renew_atom>,
     caf::reacts_to<watch_atom, WatchBatch>,
+    caf::reacts_to<plan_atom>,  // sent to itself once for all the watch batches queued before it
     caf::reacts_to<link_atom, bool, std::string>,  // watch connected?, why not
     caf::reacts_to<resync_atom>,                   // the watch lost history: read everything again
     caf::reacts_to<released_atom, std::string>,

@@ -1,5 +1,6 @@
 #include "actors/cluster/node_agent.hpp"
 
+#include <algorithm>
 #include <csignal>
 #include <fstream>
 #include <memory>
@@ -88,6 +89,7 @@ struct agent_state {
   bool round_in_flight = false;
   Clock::time_point next_round;
 
+  bool plan_queued = false;  // a plan_atom is on its way to us
   bool leader = false;
   Clock::time_point leader_since;
   int64_t awaited_revision = 0;     // the leader's last write; plan again once the view has it
@@ -95,6 +97,7 @@ struct agent_state {
   std::map<std::string, JobSpec> running;  // claimed and handed to the supervisor
   std::set<std::string> releasing;         // let go, waiting for the process to end
   std::set<std::string> reclaim;           // running under a lease that expired: claim them again
+  std::vector<std::string> released;       // process gone: delete the claim on the next tick
   std::map<std::string, JobSpec> sent;     // what the supervisor was last told
   Clock::time_point leave_deadline;
   int signals = 0;
@@ -106,6 +109,11 @@ struct agent_state {
 using agent_ptr = node_agent_actor::stateful_pointer<agent_state>;
 
 std::chrono::milliseconds renew_every(const agent_state& st) { return st.args.lease_ttl / 4; }
+// How long one step may spend writing to etcd before it leaves the rest to
+// the next tick: the agent renews the lease and feeds the guard between
+// steps, so a long step (a thousand placements on a slow etcd) would fence
+// this node. Half of the slack between two renewals.
+std::chrono::milliseconds write_budget(const agent_state& st) { return st.args.lease_ttl / 8; }
 // Killing the jobs this long after the last good renewal leaves a quarter of
 // the lease for the kill to land before etcd may expire it.
 std::chrono::milliseconds fence_after(const agent_state& st) { return st.args.lease_ttl * 3 / 4; }
@@ -224,14 +232,61 @@ void fence(agent_ptr self, const std::string& why) {
   tell_supervisor(self, true);
 }
 
-// Creates the claim of job `id` on our lease if no node holds it.
-bool claim_job(agent_ptr self, const std::string& id) {
+enum class ClaimWrite { claim, release };
+
+// Claims `jobs` on our lease where no node holds them (`claim`), or deletes
+// our claims of `jobs` (`release`), in as few etcd round trips as it can:
+// up to max_ops_per_txn jobs in one transaction, which is all or nothing.
+// When a batch fails because some job's claim is not as expected, the
+// failure branch reads every claim of the batch in the same round trip,
+// and the batch is tried again without those jobs. One round trip per job
+// would block the agent for seconds at a thousand jobs, and a blocked agent
+// neither renews its lease nor feeds the guard: it would fence itself.
+// Returns the jobs settled: claimed by us (`claim`), or no claim of ours
+// left (`release`). Stops early
+// when etcd does not answer or the write budget is spent; the caller
+// retries the rest on a later tick.
+std::set<std::string> write_claims(agent_ptr self, const std::vector<std::string>& jobs, ClaimWrite what) {
   auto& st = self->state;
-  etcd::Txn t;
-  t.compare.push_back(etcd::Compare::absent(st.keys.claim(id)));
-  t.success.push_back(etcd::Op::put(st.keys.claim(id), st.args.info.name, st.lease));
-  auto r = st.etcd->txn(t);
-  return r && r->succeeded;
+  const auto& me = st.args.info.name;
+  std::set<std::string> settled;
+  auto deadline = Clock::now() + write_budget(st);
+  for (size_t start = 0; start < jobs.size() && Clock::now() < deadline; start += max_ops_per_txn) {
+    size_t end = std::min(jobs.size(), start + max_ops_per_txn);
+    std::vector<std::string> batch(jobs.begin() + static_cast<std::ptrdiff_t>(start),
+                                   jobs.begin() + static_cast<std::ptrdiff_t>(end));
+    for (int attempt = 0; attempt < 3 && !batch.empty(); ++attempt) {
+      etcd::Txn t;
+      for (auto& id : batch) {
+        auto key = st.keys.claim(id);
+        if (what == ClaimWrite::claim) {
+          t.compare.push_back(etcd::Compare::absent(key));
+          t.success.push_back(etcd::Op::put(key, me, st.lease));
+        } else {
+          t.compare.push_back(etcd::Compare::value_is(key, me));
+          t.success.push_back(etcd::Op::del(key));
+        }
+        t.failure.push_back(etcd::Op::get(key));
+      }
+      auto r = st.etcd->txn(t);
+      if (!r) return settled;
+      if (r->succeeded) {
+        settled.insert(batch.begin(), batch.end());
+        break;
+      }
+      std::map<std::string, std::string> holder;  // claim key -> node, as etcd has them now
+      for (auto& kv : r->kvs) holder[kv.key] = kv.value;
+      std::vector<std::string> again;
+      for (auto& id : batch) {
+        auto h = holder.find(st.keys.claim(id));
+        bool held = h != holder.end(), mine = held && h->second == me;
+        if (what == ClaimWrite::claim ? mine : !mine) settled.insert(id);
+        else if (what == ClaimWrite::claim ? !held : mine) again.push_back(id);
+      }
+      batch = std::move(again);
+    }
+  }
+  return settled;
 }
 
 // Claims the jobs placed here that no node holds (and again those we run
@@ -245,6 +300,7 @@ void reconcile(agent_ptr self) {
   std::set<std::string> mine;
   for (auto& id : st.view.jobs_of(me)) mine.insert(id);
   bool kill_now = false;
+  std::vector<std::string> to_reclaim;
   for (auto i = st.running.begin(); i != st.running.end();) {
     auto claim = st.view.claims().find(i->first);
     if (claim != st.view.claims().end() && claim->second != me) {
@@ -257,29 +313,30 @@ void reconcile(agent_ptr self) {
       log_info(i->first, "cluster: placed elsewhere now, stopping it here");
       st.releasing.insert(i->first);  // its claim stays until the process is gone
       i = st.running.erase(i);
-    } else if (st.reclaim.count(i->first) && claim == st.view.claims().end() && !claim_job(self, i->first)) {
-      ++i;  // our claim went with an expired lease (failsafe); retried on the next tick
     } else {
-      st.reclaim.erase(i->first);
-      i->second = st.view.jobs().at(i->first);  // a changed definition restarts it in place
+      // Our claim went with an expired lease (failsafe): claimed again below.
+      if (st.reclaim.count(i->first) && claim == st.view.claims().end()) to_reclaim.push_back(i->first);
+      else st.reclaim.erase(i->first);
+      const auto& wanted = st.view.jobs().at(i->first);
+      if (!(i->second == wanted)) i->second = wanted;  // a changed definition restarts it in place
       ++i;
     }
   }
+  for (auto& id : write_claims(self, to_reclaim, ClaimWrite::claim)) st.reclaim.erase(id);  // the rest: retried on the next tick
+  std::vector<std::string> to_claim;
   for (auto& id : mine) {
     if (st.running.count(id) || st.releasing.count(id)) continue;
     auto claim = st.view.claims().find(id);
     if (claim != st.view.claims().end() && claim->second != me) continue;  // its old node still has it
-    if (claim == st.view.claims().end() && !claim_job(self, id)) continue;  // retried on the next change or tick
-    st.running[id] = st.view.jobs().at(id);
+    if (claim == st.view.claims().end()) to_claim.push_back(id);
+    else st.running[id] = st.view.jobs().at(id);  // ours already
   }
+  for (auto& id : write_claims(self, to_claim, ClaimWrite::claim)) st.running[id] = st.view.jobs().at(id);  // the rest: next tick
   // Claims of ours that nothing runs under (a release whose delete failed).
-  for (auto& [id, holder] : st.view.claims()) {
-    if (holder != me || st.running.count(id) || st.releasing.count(id)) continue;
-    etcd::Txn t;
-    t.compare.push_back(etcd::Compare::value_is(st.keys.claim(id), me));
-    t.success.push_back(etcd::Op::del(st.keys.claim(id)));
-    st.etcd->txn(t);
-  }
+  std::vector<std::string> stray;
+  for (auto& [id, holder] : st.view.claims())
+    if (holder == me && !st.running.count(id) && !st.releasing.count(id)) stray.push_back(id);
+  write_claims(self, stray, ClaimWrite::release);
   tell_supervisor(self, kill_now);
 }
 
@@ -332,7 +389,8 @@ void lead(agent_ptr self) {
     else ops.push_back(etcd::Op::put(st.keys.assign(m.job), cluster::encode_assignment(m.to)));
   }
   for (auto& job : plan.removed) ops.push_back(etcd::Op::del(st.keys.assign(job)));
-  for (size_t start = 0; start < ops.size(); start += max_ops_per_txn) {
+  auto deadline = Clock::now() + write_budget(st);  // the rest is planned again on a later tick
+  for (size_t start = 0; start < ops.size() && Clock::now() < deadline; start += max_ops_per_txn) {
     etcd::Txn t;
     // Only while we still hold the leader key: a deposed leader writes nothing.
     t.compare.push_back(etcd::Compare::value_is(st.keys.leader(), st.args.info.name));
@@ -613,6 +671,10 @@ void on_tick(agent_ptr self) {
   }
   if (st.phase == Phase::registered || st.phase == Phase::leaving) {
     if (now >= st.next_attempt) renew(self);
+    auto settled = write_claims(self, st.released, ClaimWrite::release);
+    st.released.erase(std::remove_if(st.released.begin(), st.released.end(),
+                                     [&](const std::string& id) { return settled.count(id) > 0; }),
+                      st.released.end());
     if (!st.watch_up && !st.renew_failing && now - st.watch_down_since > 2s &&
         now - st.last_renewal < renew_every(st) * 2) {
       st.watch_down_since = now;
@@ -684,15 +746,16 @@ ClusterSnapshot snapshot(agent_ptr self) {
   s.fencings = st.fencings;
   s.nodes = cluster::node_rows(st.view, {});
   for (auto& [name, info] : st.view.alive()) s.addresses[name] = info.address;
+  auto pending = cluster::pending_reasons(st.view);
   for (auto& [id, spec] : st.view.jobs()) {
     s.autostart[id] = spec.autostart;
-    std::string node = st.view.node_of(id);
-    if (!node.empty() && !st.view.is_alive(node)) node.clear();
-    s.placement[id] = node;
-    if (node.empty()) {
-      std::string why = cluster::pending_reason(st.view, spec);
-      s.pending[id] = why.empty() ? "waiting for the leader to place it" : why;
+    auto why = pending.find(id);
+    if (why == pending.end()) {
+      s.placement[id] = st.view.node_of(id);
+      continue;
     }
+    s.placement[id] = "";
+    s.pending[id] = why->second.empty() ? "waiting for the leader to place it" : why->second;
   }
   return s;
 }
@@ -722,6 +785,16 @@ node_agent_actor::behavior_type agent_impl(agent_ptr self, NodeAgentArgs args) {
         auto& st = self->state;
         for (auto& e : batch.events)
           for (auto& event : st.view.apply(e)) emit_cluster(self, std::move(event));
+        // Planning costs O(jobs): once for every batch queued so far, not
+        // once per batch, or a burst of batches would keep the agent from
+        // its tick (renewal, guard) for seconds.
+        if (!st.plan_queued) {
+          st.plan_queued = true;
+          self->send(self, plan_atom::value);
+        }
+      },
+      [=](plan_atom) {
+        self->state.plan_queued = false;
         campaign(self);
         lead(self);
         reconcile(self);
@@ -738,11 +811,9 @@ node_agent_actor::behavior_type agent_impl(agent_ptr self, NodeAgentArgs args) {
       [=](released_atom, const std::string& id) {
         auto& st = self->state;
         st.releasing.erase(id);
-        if (st.phase == Phase::unregistered || st.phase == Phase::left) return;
-        etcd::Txn t;
-        t.compare.push_back(etcd::Compare::value_is(st.keys.claim(id), st.args.info.name));
-        t.success.push_back(etcd::Op::del(st.keys.claim(id)));
-        st.etcd->txn(t);  // if etcd does not answer, reconcile retries
+        // Deleted with the others on the next tick, in as few round trips
+        // as it takes; if etcd does not answer, reconcile retries.
+        if (st.phase != Phase::unregistered && st.phase != Phase::left) st.released.push_back(id);
       },
       [=](signal_atom, int32_t signo) {
         auto& st = self->state;

@@ -65,11 +65,17 @@ std::string why_pending(const ClusterView& view, const JobSpec& job, const Count
 
 }  // namespace
 
-std::string pending_reason(const ClusterView& view, const JobSpec& job) {
-  Counts counts;
+std::map<std::string, std::string> pending_reasons(const ClusterView& view) {
+  Counts counts;  // counted once: status asks for every unplaced job at once
   for (auto& [j, a] : view.assignments())
     if (view.jobs().count(j)) ++counts[a.node];
-  return why_pending(view, job, counts);
+  std::map<std::string, std::string> reasons;
+  for (auto& [id, job] : view.jobs()) {
+    auto a = view.assignments().find(id);
+    if (a != view.assignments().end() && view.is_alive(a->second.node)) continue;
+    reasons[id] = why_pending(view, job, counts);
+  }
+  return reasons;
 }
 
 Plan plan_placement(const ClusterView& view, bool place_new) {

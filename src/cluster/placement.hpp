@@ -37,7 +37,8 @@ Plan plan_placement(const ClusterView& view, bool place_new);
 // ignoring capacity and draining.
 bool fits(const JobSpec& job, const NodeInfo& node);
 
-// Why no node can take `job` right now, for status; "" if one can.
-std::string pending_reason(const ClusterView& view, const JobSpec& job);
+// For status: each job that no live node runs, and why no node can take it
+// right now ("" if one can).
+std::map<std::string, std::string> pending_reasons(const ClusterView& view);
 
 }  // namespace ffleet::cluster

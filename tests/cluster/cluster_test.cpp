@@ -141,6 +141,25 @@ TEST_CASE("cluster: apply changes only what changed, an invalid file changes not
   c.check_no_overlap();
 }
 
+TEST_CASE("cluster: an apply of 450 jobs is placed 150/150/150 with no node fencing itself, each job run once",
+          "[cluster][apply][scale]") {
+  // A node's agent renews its lease and feeds its guard between steps; one
+  // etcd round trip per claim (and a plan per watch batch) once kept it busy
+  // past its fence deadline at 100 jobs a node, and every node fenced.
+  TestCluster c("apply-many");
+  start_three(c, c.job_file("jobs.yaml", 450));
+  auto placed = c.wait_running("n1", 450, all3, 180s);
+  auto counts = c.per_node(placed);
+  CHECK(counts["n1"] == 150);
+  CHECK(counts["n2"] == 150);
+  CHECK(counts["n3"] == 150);
+  auto logs = c.logs();
+  INFO(logs);
+  CHECK(logs.find("fencing") == std::string::npos);
+  CHECK(c.runs().size() == 450);
+  c.check_no_overlap();
+}
+
 TEST_CASE("cluster: labels and a named node place jobs, what no node can take is pending with the reason",
           "[cluster][labels]") {
   TestCluster c("labels");

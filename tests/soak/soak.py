@@ -436,24 +436,30 @@ def main():
     next_reload = start + args.reload_every_s
     next_print = start + 60
     died = None
-    while time.monotonic() < end:
-        if daemon.poll() is not None:
-            died = daemon.returncode
-            break
-        now = time.monotonic()
-        if now >= next_ctl:
-            chaos.random_ctl()
-            next_ctl = now + args.ctl_every_s
-        if now >= next_reload:
-            chaos.reload()
-            next_reload = now + args.reload_every_s
-        if now >= next_print and sampler.samples:
-            t, fds, rss, live, cpu = sampler.samples[-1]
-            print("soak: %5.0f s  fds %d  rss %.1f MiB  children %d  ffleet cpu %s %%" %
-                  (t, fds, (rss or 0) / 1024, live, "-" if cpu is None else "%.0f" % cpu), flush=True)
-            next_print = now + 60
-        chaos.reap_ctl()
-        time.sleep(0.2)
+    try:
+        while time.monotonic() < end:
+            if daemon.poll() is not None:
+                died = daemon.returncode
+                break
+            now = time.monotonic()
+            if now >= next_ctl:
+                chaos.random_ctl()
+                next_ctl = now + args.ctl_every_s
+            if now >= next_reload:
+                chaos.reload()
+                next_reload = now + args.reload_every_s
+            if now >= next_print and sampler.samples:
+                t, fds, rss, live, cpu = sampler.samples[-1]
+                print("soak: %5.0f s  fds %d  rss %.1f MiB  children %d  ffleet cpu %s %%" %
+                      (t, fds, (rss or 0) / 1024, live, "-" if cpu is None else "%.0f" % cpu), flush=True)
+                next_print = now + 60
+            chaos.reap_ctl()
+            time.sleep(0.2)
+    except BaseException:
+        # The soak itself broke (or was interrupted): do not leave the fleet behind.
+        daemon.kill()
+        daemon.wait()
+        raise
     chaos.reap_ctl(wait=True)
     end_wall = time.time()
 
