@@ -90,6 +90,7 @@ struct agent_state {
   Clock::time_point next_round;
 
   bool plan_queued = false;  // a plan_atom is on its way to us
+  bool not_elector_logged = false;
   bool leader = false;
   Clock::time_point leader_since;
   int64_t awaited_revision = 0;     // the leader's last write; plan again once the view has it
@@ -364,6 +365,17 @@ void campaign(agent_ptr self) {
     }
     return;
   }
+  if (!st.view.may_lead(me)) {
+    // The electors may include nodes running on failsafe right now, their
+    // leases expired in etcd while they vouch for each other; a leader from
+    // outside them would move their jobs while they still run them.
+    if (!st.not_elector_logged)
+      log_warn("", "cluster: not campaigning: only the electors " + fmt::format("{}", fmt::join(st.view.electors(), ",")) +
+                       " may lead until one of them adds this node (if they are gone for good, `ffleet ctl forget` them)");
+    st.not_elector_logged = true;
+    return;
+  }
+  st.not_elector_logged = false;
   etcd::Txn t;
   t.compare.push_back(etcd::Compare::absent(st.keys.leader()));
   t.success.push_back(etcd::Op::put(st.keys.leader(), me, st.lease));
@@ -381,6 +393,15 @@ void lead(agent_ptr self) {
   if (!st.leader || st.fenced || st.phase == Phase::unregistered || st.phase == Phase::left) return;
   if (!etcd_answers(st) || promised(st)) return;  // no placement without etcd, nor while a failsafe promise holds
   if (st.view.revision() < st.awaited_revision) return;  // our last writes are not in the view yet
+  if (auto wanted = st.view.wanted_electors(); wanted != st.view.electors()) {
+    etcd::Txn t;
+    t.compare.push_back(etcd::Compare::value_is(st.keys.leader(), st.args.info.name));
+    t.success.push_back(etcd::Op::put(st.keys.electors(), cluster::encode_electors(wanted)));
+    auto r = st.etcd->txn(t);
+    if (!r || !r->succeeded) return;  // planned again on the next tick
+    st.awaited_revision = r->revision;
+    return;
+  }
   bool place_new = Clock::now() - st.leader_since >= st.args.lease_ttl;
   auto plan = cluster::plan_placement(st.view, place_new);
   std::vector<etcd::Op> ops;

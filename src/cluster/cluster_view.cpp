@@ -58,6 +58,9 @@ std::vector<json> ClusterView::put(const etcd::KeyValue& kv) {
     case Keys::Kind::fleet:
       load_fleet(kv.value);
       break;
+    case Keys::Kind::electors:
+      electors_ = decode_electors(kv.value);
+      break;
     case Keys::Kind::node:
       if (auto info = decode_node(kv.value)) {
         if (!is_alive(key.name)) events.push_back(node_event(key.name, "joined"));
@@ -97,6 +100,9 @@ std::vector<json> ClusterView::erase(const std::string& full_key) {
     case Keys::Kind::fleet:
       has_fleet_ = false;
       jobs_.clear();
+      break;
+    case Keys::Kind::electors:
+      electors_.clear();
       break;
     case Keys::Kind::node:
       if (alive_.erase(key.name) > 0) {
@@ -139,6 +145,23 @@ std::vector<std::string> ClusterView::jobs_of(const std::string& node) const {
   for (auto& [job, a] : assignments_)
     if (a.node == node && jobs_.count(job)) out.push_back(job);
   return out;
+}
+
+bool ClusterView::may_lead(const std::string& node) const {
+  if (electors_.empty() || electors_.count(node)) return true;
+  for (auto& name : electors_) {
+    auto m = members_.find(name);
+    if (m != members_.end() && !m->second.left) return false;  // may be running on failsafe
+  }
+  return true;
+}
+
+std::set<std::string> ClusterView::wanted_electors() const {
+  std::set<std::string> names;
+  for (auto& [name, info] : members_)
+    if (!info.left) names.insert(name);
+  for (auto& [name, info] : alive_) names.insert(name);
+  return names;
 }
 
 }  // namespace ffleet::cluster

@@ -37,6 +37,7 @@ class ClusterView {
   const std::map<std::string, NodeInfo>& alive() const { return alive_; }
   const std::map<std::string, NodeInfo>& members() const { return members_; }
   const std::set<std::string>& cordoned() const { return cordoned_; }
+  const std::set<std::string>& electors() const { return electors_; }
   const std::map<std::string, Assignment>& assignments() const { return assignments_; }
   const std::map<std::string, std::string>& claims() const { return claims_; }
   bool has_fleet() const { return has_fleet_; }
@@ -54,6 +55,13 @@ class ClusterView {
   std::string node_of(const std::string& job) const;
   // The jobs placed on `node` (in the current file).
   std::vector<std::string> jobs_of(const std::string& node) const;
+  // Whether `node` may be elected leader: it is an elector, or no elector
+  // can still be running jobs (none listed, or each one left cleanly or was
+  // forgotten). See docs/cluster.md, "Coordinator outage".
+  bool may_lead(const std::string& node) const;
+  // The electors the leader should write: every member that has not left
+  // (down ones too, until forgotten), and every live node.
+  std::set<std::string> wanted_electors() const;
 
  private:
   std::vector<nlohmann::json> put(const etcd::KeyValue& kv);
@@ -64,7 +72,7 @@ class ClusterView {
   int64_t revision_ = 0;
   std::string leader_;
   std::map<std::string, NodeInfo> alive_, members_;
-  std::set<std::string> cordoned_;
+  std::set<std::string> cordoned_, electors_;
   std::map<std::string, Assignment> assignments_;
   std::map<std::string, std::string> claims_;
   bool has_fleet_ = false;

@@ -11,6 +11,7 @@ Keys::Parsed Keys::parse(const std::string& key) const {
   std::string rest = key.substr(prefix_.size());
   if (rest == "leader") return {Kind::leader, ""};
   if (rest == "fleet") return {Kind::fleet, ""};
+  if (rest == "electors") return {Kind::electors, ""};
   static const std::pair<const char*, Kind> folders[] = {{"nodes/", Kind::node},    {"members/", Kind::member},
                                                          {"cordon/", Kind::cordon}, {"assign/", Kind::assign},
                                                          {"claims/", Kind::claim}};
@@ -42,6 +43,17 @@ std::optional<NodeInfo> decode_node(const std::string& text) {
   } catch (const json::exception&) {
     return std::nullopt;
   }
+}
+
+std::string encode_electors(const std::set<std::string>& names) { return json(names).dump(); }
+
+std::set<std::string> decode_electors(const std::string& text) {
+  auto j = json::parse(text, nullptr, false);
+  std::set<std::string> names;
+  if (j.is_array())
+    for (auto& n : j)
+      if (n.is_string()) names.insert(n.get<std::string>());
+  return names;
 }
 
 std::string encode_assignment(const Assignment& a) {

@@ -12,6 +12,9 @@
 //   fleet               the job file last applied: {"file", "text"}
 //   assign/JOB          where the leader placed JOB: {"node","from","reason"};
 //                       no lease, so a new leader knows every placement
+//   electors            the nodes that may be elected leader (JSON array of
+//                       names): written by the leader, see docs/cluster.md
+//                       "Coordinator outage"; no lease
 //   claims/JOB          the node that runs JOB right now; on that node's lease.
 //                       Created only if absent (a compare-and-swap), so two
 //                       nodes can never both hold it, and gone with the lease
@@ -19,6 +22,7 @@
 
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 
 namespace ffleet::cluster {
@@ -30,6 +34,7 @@ class Keys {
   const std::string& prefix() const { return prefix_; }
   std::string leader() const { return prefix_ + "leader"; }
   std::string fleet() const { return prefix_ + "fleet"; }
+  std::string electors() const { return prefix_ + "electors"; }
   std::string node(const std::string& name) const { return prefix_ + "nodes/" + name; }
   std::string member(const std::string& name) const { return prefix_ + "members/" + name; }
   std::string cordon(const std::string& name) const { return prefix_ + "cordon/" + name; }
@@ -37,7 +42,7 @@ class Keys {
   std::string claim(const std::string& job) const { return prefix_ + "claims/" + job; }
   std::string assign_prefix() const { return prefix_ + "assign/"; }
 
-  enum class Kind { leader, fleet, node, member, cordon, assign, claim, unknown };
+  enum class Kind { leader, fleet, electors, node, member, cordon, assign, claim, unknown };
   struct Parsed {
     Kind kind = Kind::unknown;
     std::string name;  // the node or job name, where the kind has one
@@ -65,6 +70,10 @@ struct NodeInfo {
 };
 
 std::string encode_node(const NodeInfo& info);
+
+// electors: the names, as a JSON array.
+std::string encode_electors(const std::set<std::string>& names);
+std::set<std::string> decode_electors(const std::string& text);  // empty if unreadable
 std::optional<NodeInfo> decode_node(const std::string& text);
 
 // assign/JOB.

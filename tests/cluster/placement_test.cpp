@@ -70,6 +70,7 @@ TEST_CASE("keys: every record parses back to its kind and name", "[cluster][keys
   CHECK(k.parse(k.claim("cam-1")).kind == Keys::Kind::claim);
   CHECK(k.parse(k.claim("cam-1")).name == "cam-1");
   CHECK(k.parse(k.leader()).kind == Keys::Kind::leader);
+  CHECK(k.parse(k.electors()).kind == Keys::Kind::electors);
   CHECK(k.parse("/y/leader").kind == Keys::Kind::unknown);
   CHECK(k.parse("/x/nodes/").kind == Keys::Kind::unknown);
   NodeInfo n{"n1", "127.0.0.2:7400", {{"gpu", "nvenc"}}, 4, true};
@@ -77,6 +78,32 @@ TEST_CASE("keys: every record parses back to its kind and name", "[cluster][keys
   CHECK_FALSE(decode_node("{"));
   Assignment a{"n2", "n1", "failover"};
   CHECK(decode_assignment(encode_assignment(a)) == a);
+}
+
+TEST_CASE("electors: only they may lead while one of them may still run jobs, and left or forgotten ones do not count",
+          "[cluster][electors]") {
+  Fixture f;
+  CHECK(f.view.may_lead("n9"));  // a new cluster: no electors yet, anyone
+  f.node("n1");
+  f.node("n2");
+  CHECK(f.view.wanted_electors() == std::set<std::string>{"n1", "n2"});
+  f.put(f.keys.electors(), encode_electors(f.view.wanted_electors()));
+  CHECK(f.view.electors() == std::set<std::string>{"n1", "n2"});
+  // Both leases expire (they may be running on failsafe): a newcomer may not lead.
+  f.del(f.keys.node("n1"));
+  f.del(f.keys.node("n2"));
+  f.node("n3");
+  CHECK(f.view.may_lead("n1"));
+  CHECK_FALSE(f.view.may_lead("n3"));
+  CHECK(f.view.wanted_electors() == std::set<std::string>{"n1", "n2", "n3"});  // down ones stay until forgotten
+  // n1 left cleanly, n2 is forgotten: nothing can run on failsafe any more.
+  NodeInfo left{"n1", "127.0.0.1:7400", {}, {}, true};
+  f.put(f.keys.member("n1"), encode_node(left));
+  CHECK_FALSE(f.view.may_lead("n3"));
+  f.del(f.keys.member("n2"));
+  CHECK(f.view.may_lead("n3"));
+  CHECK(f.view.wanted_electors() == std::set<std::string>{"n3"});
+  CHECK(decode_electors("not json").empty());
 }
 
 TEST_CASE("placement: 10 jobs over 3 nodes differ by at most one, ties by name", "[cluster][placement]") {
