@@ -102,7 +102,7 @@ enum class Door { local, cluster };
 // Sends words to one node (this one: the local control actor) and calls
 // `done` with its reply; a node that cannot be reached gives a failure reply.
 template <class F>
-void ask_node(cc_ptr self, const ClusterSnapshot& snap, const std::string& node, Words words, F done,
+void ask_node(cc_ptr self, const PeerList& snap, const std::string& node, Words words, F done,
               Door door = Door::local) {
   auto& st = self->state;
   auto timeout = words[0] == "status" ? status_timeout : peer_timeout;
@@ -137,7 +137,7 @@ void ask_node(cc_ptr self, const ClusterSnapshot& snap, const std::string& node,
 // calls done with the reply) and calls `finish` with the "ok" replies' bodies
 // by node, sorted, once every node has answered or failed.
 template <class Ask, class Finish>
-void ask_every_node(const ClusterSnapshot& snap, Ask ask, Finish finish) {
+void ask_every_node(const PeerList& snap, Ask ask, Finish finish) {
   struct Gather {
     std::map<std::string, std::string> bodies;
     size_t pending = 0;
@@ -363,9 +363,9 @@ void node_events(cc_ptr self, Reply promise, uint64_t after) {
 
 // The same, asked of another node over its cluster door.
 void peer_events(cc_ptr self, Reply promise, const std::string& node, const std::string& after) {
-  self->request(self->state.args.agent, peer_timeout, snapshot_atom::value)
+  self->request(self->state.args.agent, peer_timeout, peers_atom::value)
       .then(
-          [=](ClusterSnapshot& snap) mutable {
+          [=](PeerList& snap) mutable {
             ask_node(
                 self, snap, node, Words{"node-events", after},
                 [=](ControlReply r) mutable { promise.deliver(std::move(r)); }, Door::cluster);

@@ -32,6 +32,7 @@ using watch_atom = caf::atom_constant<caf::atom("watch")>;
 using plan_atom = caf::atom_constant<caf::atom("plan")>;  // the view changed: campaign, lead, reconcile once
 using link_atom = caf::atom_constant<caf::atom("link")>;
 using snapshot_atom = caf::atom_constant<caf::atom("snapshot")>;
+using peers_atom = caf::atom_constant<caf::atom("peers")>;
 using drain_atom = caf::atom_constant<caf::atom("drain")>;
 using uncordon_atom = caf::atom_constant<caf::atom("uncordon")>;
 using forget_atom = caf::atom_constant<caf::atom("forget")>;
@@ -45,13 +46,19 @@ struct WatchBatch {
   std::vector<etcd::Event> events;
 };
 
-// The whole-cluster view a node answers with (any node, the same answer).
-struct ClusterSnapshot {
+// The live nodes and how to reach them: what the event relay asks twice a
+// second (a whole snapshot costs O(jobs)).
+struct PeerList {
   std::string self;                              // this node's name
+  std::map<std::string, std::string> addresses;  // live node -> HOST:PORT
+};
+
+// The whole-cluster view a node answers with (any node, the same answer),
+// with the peers, so the answer says where to ask each node too.
+struct ClusterSnapshot : PeerList {
   std::string leader;                            // "" while there is none
   bool registered = false;                       // this node holds a lease
   nlohmann::json nodes = nlohmann::json::array();  // the `ctl nodes --json` rows
-  std::map<std::string, std::string> addresses;  // live node -> HOST:PORT
   std::map<std::string, std::string> placement;  // job -> node, "" when it has none
   std::map<std::string, std::string> pending;    // job -> why it has no node
   std::map<std::string, bool> autostart;         // job -> its autostart, for a status of a job not running
@@ -62,6 +69,7 @@ struct ClusterSnapshot {
 }  // namespace ffleet
 
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(ffleet::WatchBatch)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(ffleet::PeerList)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(ffleet::ClusterSnapshot)
 
 namespace ffleet {
@@ -78,6 +86,7 @@ using node_agent_actor = caf::typed_actor<
     caf::reacts_to<released_atom, std::string>,
     caf::reacts_to<signal_atom, int32_t>,
     caf::replies_to<snapshot_atom>::with<ClusterSnapshot>,
+    caf::replies_to<peers_atom>::with<PeerList>,
     caf::replies_to<apply_atom, std::string, std::string>::with<ControlReply>,  // file name, YAML text
     caf::replies_to<reload_atom>::with<ControlReply>,                          // this node's FILE again
     caf::replies_to<drain_atom, std::string>::with<ControlReply>,

@@ -54,9 +54,9 @@ void take_answer(relay_ptr self, const std::string& node, const ControlReply& re
 
 void fetch(relay_ptr self) {
   auto& st = self->state;
-  self->request(st.args.agent, fetch_timeout, snapshot_atom::value)
+  self->request(st.args.agent, fetch_timeout, peers_atom::value)
       .then(
-          [=](ClusterSnapshot& snap) {
+          [=](PeerList& snap) {
             auto& st = self->state;
             for (auto i = st.after.begin(); i != st.after.end();)  // forget nodes that left
               i = snap.addresses.count(i->first) ? std::next(i) : st.after.erase(i);

@@ -23,7 +23,7 @@
 namespace ffleet {
 
 struct EventRelayArgs {
-  node_agent_actor agent;  // the live nodes (its snapshot)
+  node_agent_actor agent;  // the live nodes (its peer list)
   control_actor door;      // this node's cluster door
   events_actor events;     // this node's
   std::string token;       // for the door

@@ -28,6 +28,7 @@ using cluster::Assignment;
 using cluster::NodeInfo;
 
 constexpr auto tick_interval = 100ms;
+constexpr auto full_pass_every = 1s;
 constexpr size_t max_ops_per_txn = 100;  // etcd refuses more than 128 by default
 
 enum class Phase { unregistered, registered, leaving, left };
@@ -90,6 +91,8 @@ struct agent_state {
   Clock::time_point next_round;
 
   bool plan_queued = false;  // a plan_atom is on its way to us
+  bool unsettled = true;     // the last plan or reconcile left work for the next tick
+  Clock::time_point last_full_pass;
   bool not_elector_logged = false;
   bool leader = false;
   Clock::time_point leader_since;
@@ -324,6 +327,7 @@ void reconcile(agent_ptr self) {
     }
   }
   for (auto& id : write_claims(self, to_reclaim, ClaimWrite::claim)) st.reclaim.erase(id);  // the rest: retried on the next tick
+  if (!st.reclaim.empty()) st.unsettled = true;
   std::vector<std::string> to_claim;
   for (auto& id : mine) {
     if (st.running.count(id) || st.releasing.count(id)) continue;
@@ -332,12 +336,14 @@ void reconcile(agent_ptr self) {
     if (claim == st.view.claims().end()) to_claim.push_back(id);
     else st.running[id] = st.view.jobs().at(id);  // ours already
   }
-  for (auto& id : write_claims(self, to_claim, ClaimWrite::claim)) st.running[id] = st.view.jobs().at(id);  // the rest: next tick
+  auto claimed = write_claims(self, to_claim, ClaimWrite::claim);
+  for (auto& id : claimed) st.running[id] = st.view.jobs().at(id);
+  if (claimed.size() < to_claim.size()) st.unsettled = true;  // the rest: on the next tick
   // Claims of ours that nothing runs under (a release whose delete failed).
   std::vector<std::string> stray;
   for (auto& [id, holder] : st.view.claims())
     if (holder == me && !st.running.count(id) && !st.releasing.count(id)) stray.push_back(id);
-  write_claims(self, stray, ClaimWrite::release);
+  if (write_claims(self, stray, ClaimWrite::release).size() < stray.size()) st.unsettled = true;
   tell_supervisor(self, kill_now);
 }
 
@@ -361,6 +367,7 @@ void campaign(agent_ptr self) {
     if (key && key->kvs.size() == 1 && key->kvs[0].value == me && key->kvs[0].lease == st.lease) {
       st.leader = true;
       st.leader_since = Clock::now();
+      st.unsettled = true;
       log_info("", "cluster: leading again (the leader key is still ours)");
     }
     return;
@@ -383,6 +390,7 @@ void campaign(agent_ptr self) {
   if (r && r->succeeded) {
     st.leader = true;
     st.leader_since = Clock::now();
+    st.unsettled = true;
     st.awaited_revision = r->revision;
     log_info("", "cluster: elected leader");
   }
@@ -398,11 +406,13 @@ void lead(agent_ptr self) {
     t.compare.push_back(etcd::Compare::value_is(st.keys.leader(), st.args.info.name));
     t.success.push_back(etcd::Op::put(st.keys.electors(), cluster::encode_electors(wanted)));
     auto r = st.etcd->txn(t);
-    if (!r || !r->succeeded) return;  // planned again on the next tick
+    st.unsettled = true;  // planned again once the view has it, or on the next tick
+    if (!r || !r->succeeded) return;
     st.awaited_revision = r->revision;
     return;
   }
   bool place_new = Clock::now() - st.leader_since >= st.args.lease_ttl;
+  if (!place_new) st.unsettled = true;  // plan again when the wait is over
   auto plan = cluster::plan_placement(st.view, place_new);
   std::vector<etcd::Op> ops;
   for (auto& m : plan.moves) {
@@ -411,6 +421,7 @@ void lead(agent_ptr self) {
   }
   for (auto& job : plan.removed) ops.push_back(etcd::Op::del(st.keys.assign(job)));
   auto deadline = Clock::now() + write_budget(st);  // the rest is planned again on a later tick
+  if (!ops.empty()) st.unsettled = true;  // the view shows our writes, or the next tick plans again
   for (size_t start = 0; start < ops.size() && Clock::now() < deadline; start += max_ops_per_txn) {
     etcd::Txn t;
     // Only while we still hold the leader key: a deposed leader writes nothing.
@@ -418,7 +429,10 @@ void lead(agent_ptr self) {
     size_t end = std::min(ops.size(), start + max_ops_per_txn);
     t.success.assign(ops.begin() + static_cast<std::ptrdiff_t>(start), ops.begin() + static_cast<std::ptrdiff_t>(end));
     auto r = st.etcd->txn(t);
-    if (!r) return;
+    if (!r) {
+      st.unsettled = true;
+      return;
+    }
     if (!r->succeeded) {
       st.leader = false;
       log_warn("", "cluster: lost the leader key");
@@ -448,6 +462,7 @@ bool register_node(agent_ptr self) {
   st.renew_failing = false;
   st.last_renewal = sent;
   st.fenced = false;
+  st.unsettled = true;
   feed_guard(st);
   log_info("", fmt::format("cluster: node {} registered (lease {:x}, ttl {} ms)", info.name, st.lease,
                            st.args.lease_ttl.count()));
@@ -514,6 +529,7 @@ void renewed(agent_ptr self, Clock::time_point sent, int64_t lease, int64_t ttl,
   if (st.fenced) {
     log_info("", "cluster: etcd answers again; the lease is still ours");
     st.fenced = false;
+    st.unsettled = true;
   }
 }
 
@@ -716,8 +732,16 @@ void on_tick(agent_ptr self) {
   failsafe_round(self);
   relay_renewal(self);
   campaign(self);
-  lead(self);
-  reconcile(self);
+  // Planning and reconciling cost O(jobs). Every change of the view runs
+  // them at once (plan_atom); a tick runs them only to finish what a step
+  // left (write budget, etcd not answering, a wait) and, as a safety net,
+  // once a second.
+  if (st.unsettled || now - st.last_full_pass >= full_pass_every) {
+    st.unsettled = false;
+    st.last_full_pass = now;
+    lead(self);
+    reconcile(self);
+  }
   if (st.phase != Phase::left) self->delayed_send(self, tick_interval, renew_atom::value);
 }
 
@@ -832,6 +856,7 @@ node_agent_actor::behavior_type agent_impl(agent_ptr self, NodeAgentArgs args) {
       [=](released_atom, const std::string& id) {
         auto& st = self->state;
         st.releasing.erase(id);
+        st.unsettled = true;  // a job waiting for this release may be claimed now
         // Deleted with the others on the next tick, in as few round trips
         // as it takes; if etcd does not answer, reconcile retries.
         if (st.phase != Phase::unregistered && st.phase != Phase::left) st.released.push_back(id);
@@ -855,6 +880,12 @@ node_agent_actor::behavior_type agent_impl(agent_ptr self, NodeAgentArgs args) {
         begin_leave(self, st.signals > 1);
       },
       [=](snapshot_atom) { return snapshot(self); },
+      [=](peers_atom) {
+        auto& st = self->state;
+        PeerList peers{st.args.info.name, {}};
+        for (auto& [name, info] : st.view.alive()) peers.addresses[name] = info.address;
+        return peers;
+      },
       [=](apply_atom, const std::string& file, const std::string& text) { return apply_text(self, file, text); },
       [=](reload_atom) -> ControlReply {
         auto& st = self->state;
