@@ -6,6 +6,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <list>
@@ -127,6 +128,33 @@ struct FrameRelay::Loop {
       enforce_deadlines();
       connections.remove_if([](const Connection& c) { return c.closed; });
       refusals.roll();
+    }
+    drain();
+  }
+
+  // Stopping: what the daemon already wrote still reaches its client (the
+  // reply to `ctl shutdown` is written while the daemon winds down, and was
+  // lost when the connections closed at once). Pumps, accepting nothing
+  // new, until no connection has moved a byte for `quiet`, at most `limit`,
+  // so a busy or silent client cannot hold up the exit.
+  void drain() {
+    constexpr auto quiet = std::chrono::milliseconds(100);
+    constexpr auto limit = std::chrono::milliseconds(500);
+    ::epoll_ctl(epoll, EPOLL_CTL_DEL, listener, nullptr);
+    ::epoll_ctl(epoll, EPOLL_CTL_DEL, wake, nullptr);
+    std::vector<epoll_event> events(128);
+    auto end = Clock::now() + limit;
+    while (!connections.empty()) {
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(end - Clock::now());
+      if (left.count() <= 0) break;
+      int n = ::epoll_wait(epoll, events.data(), static_cast<int>(events.size()),
+                           static_cast<int>(std::min(left, quiet).count()));
+      if (n <= 0) break;  // quiet
+      for (int i = 0; i < n; ++i) {
+        auto* side = static_cast<Side*>(events[i].data.ptr);
+        if (!side->connection->closed) pump(*side->connection);
+      }
+      connections.remove_if([](const Connection& c) { return c.closed; });
     }
   }
 
